@@ -1,0 +1,86 @@
+"""Rule ids are a public contract: users grep, suppress and gate on them. Never renumber."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # blocks migration, or the next plan destroys something
+    WARNING = "warning"  # needs a human decision
+    INFO = "info"  # worth knowing, no action required
+
+    @property
+    def needs_action(self) -> bool:
+        return self is not Severity.INFO
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    help: str
+    severity: Severity
+    phase: str  # check | fix | guard
+
+
+_RULES = [
+    Rule("TFKMS100", "Key spec or protection level cannot migrate to the target instance type",
+         "Pick the other instance type, or keep this key in KMS 1.0 and contact support.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS101", "Key is not Enabled",
+         "Only Enabled keys migrate: enable it, or delete it from the configuration.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS102", "Automatic rotation is on",
+         "Disable automatic rotation before migrating; re-enable it after the migration.",
+         Severity.WARNING, "check"),
+    Rule("TFKMS103", "HSM key outside the Chinese mainland",
+         "HSM keys outside the Chinese mainland cannot migrate; contact Alibaba Cloud support.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS104", "BYOK key at HSM protection level",
+         "Keys with external key material at HSM level cannot migrate; plan a new key.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS105", "Service key (alias/acs/...)",
+         "Service keys are not migrated; nothing to do.",
+         Severity.INFO, "check"),
+    Rule("TFKMS106", "Secret's key is not migratable or not in the same batch",
+         "Migrate the secret's encryption key in the same batch or earlier, or re-encrypt the secret "
+         "with a migratable key.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS107", "Secret name clash in the target instance",
+         "Secret names must be unique per instance in a region: rename one of the secrets.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS108", "Key version ids change after migration",
+         "Remove logic that depends on key version ids; plan to re-import alicloud_kms_key_version "
+         "resources after migration.",
+         Severity.WARNING, "check"),
+    Rule("TFKMS109", "Provider older than 1.183.0 cannot express dkms_instance_id",
+         "Upgrade the alicloud provider to >= 1.235.0 before migrating.",
+         Severity.WARNING, "check"),
+    Rule("TFKMS200", "dkms_instance_id would force replacement",
+         "Write the instance id the cloud reports, or ignore dkms_instance_id in lifecycle.",
+         Severity.ERROR, "fix"),
+    Rule("TFKMS201", "protection_level would force replacement",
+         "Make protection_level equal what the cloud reports, or ignore it in lifecycle.",
+         Severity.ERROR, "fix"),
+    Rule("TFKMS202", "encryption_key_id would force replacement",
+         "Write the key id the cloud reports, or ignore encryption_key_id in lifecycle.",
+         Severity.ERROR, "fix"),
+    Rule("TFKMS203", "Configuration names a different KMS instance than the cloud",
+         "Use the instance id the cloud reports.",
+         Severity.ERROR, "fix"),
+    Rule("TFKMS204", "Cannot patch here",
+         "Patch the module's source or the expression by hand (the message says where).",
+         Severity.WARNING, "fix"),
+    Rule("TFKMS205", "Rotation differs after migration (in-place update)",
+         "Re-enable rotation as before migration, or pass --ignore-rotation.",
+         Severity.INFO, "fix"),
+    Rule("TFKMS206", "Not migrated yet",
+         "Nothing to patch until the resource is migrated.",
+         Severity.INFO, "fix"),
+    Rule("TFKMS300", "Plan destroys or replaces a KMS key or secret",
+         "Do not apply: run `tfkms fix` with the post-migration state and plan again.",
+         Severity.ERROR, "guard"),
+]
+
+RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -1,0 +1,20 @@
+"""Renderers over one Result. Each format lives in its own module with `render(result) -> str`;
+they are imported lazily so `tfkms --help` does not pay for jinja2 or rich."""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tfkms.analysis.result import Result
+
+FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
+
+
+def render(result: "Result", fmt: str, *, color: bool = False) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"tfkms.report.{fmt}_report")
+    if fmt == "text":
+        return module.render(result, color=color)
+    return module.render(result)
