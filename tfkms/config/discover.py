@@ -1,0 +1,91 @@
+"""Find Terraform configuration directories under the PATHs the user names."""
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOCK_FILE = ".terraform.lock.hcl"
+
+
+def is_config_file(name: str) -> bool:
+    return name.endswith(".tf") or name.endswith(".tf.json")
+
+
+def is_tfvars_file(name: str) -> bool:
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+        (".auto.tfvars", ".auto.tfvars.json"))
+
+
+@dataclass
+class ConfigDir:
+    path: Path
+    config_files: list[str] = field(default_factory=list)
+    tfvars_files: list[str] = field(default_factory=list)
+    has_lock_file: bool = False
+
+
+def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel + "/", p)
+               for p in patterns)
+
+
+def scan_dir(path: Path) -> ConfigDir:
+    found = ConfigDir(path)
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        name = entry.name
+        try:
+            is_file = entry.is_file()
+        except OSError:
+            continue
+        if not is_file:
+            continue
+        if is_config_file(name) and not name.startswith("."):
+            found.config_files.append(name)
+        elif is_tfvars_file(name):
+            found.tfvars_files.append(name)
+        elif name == LOCK_FILE:
+            found.has_lock_file = True
+    return found
+
+
+def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
+    """Directories holding `.tf`/`.tf.json` files, depth first, sorted; hidden dirs skipped.
+
+    Symlinked directories are followed once: a loop never hangs the walk.
+    """
+    out: list[ConfigDir] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [base]
+    while stack:
+        current = stack.pop()
+        try:
+            st = current.stat()
+        except OSError:
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        found = scan_dir(current)
+        if found.config_files:
+            out.append(found)
+        try:
+            children = sorted((e for e in os.scandir(current) if e.is_dir()), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in children:
+            if entry.name.startswith("."):
+                continue
+            child = Path(entry.path)
+            rel = child.relative_to(base).as_posix()
+            if _excluded(rel, entry.name, exclude):
+                continue
+            stack.append(child)
+    out.sort(key=lambda d: d.path.relative_to(base).as_posix())
+    return out

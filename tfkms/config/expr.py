@@ -1,0 +1,572 @@
+"""Evaluate what is safe and certain in an HCL expression; everything else is Unknown.
+
+Known: literals, strings and templates over known values, tuples/objects, variables
+(defaults, tfvars, module arguments), locals, each/count, indexing, conditionals and a
+few pure functions. Unknown: resource attributes, data sources, module outputs, for
+expressions, splats, anything we cannot be sure of. A guess is never returned.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from tfkms.config.syntax import Expr
+
+
+class Unknown:
+    """A value tfkms cannot know statically; `refs` lists resource addresses it came from."""
+
+    __slots__ = ("refs",)
+
+    def __init__(self, refs: frozenset[str] = frozenset()) -> None:
+        self.refs = refs
+
+    def __repr__(self) -> str:
+        return f"Unknown({sorted(self.refs)})" if self.refs else "Unknown"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+UNKNOWN = Unknown()
+
+
+def is_known(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(is_known(v) for v in value)
+    return True
+
+
+@dataclass
+class Scope:
+    """What names mean where an expression is evaluated (one module instance)."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    local_exprs: dict[str, Expr] = field(default_factory=dict)
+    each_key: Any = None
+    each_value: Any = None
+    count_index: Any = None
+    has_each: bool = False
+    has_count: bool = False
+    _locals: dict[str, Any] = field(default_factory=dict)
+    _evaluating: set[str] = field(default_factory=set)
+
+    def local(self, name: str) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        expr = self.local_exprs.get(name)
+        if expr is None or name in self._evaluating:  # undefined or a cycle
+            return UNKNOWN
+        self._evaluating.add(name)
+        try:
+            value = evaluate(expr, self.without_iteration())
+        finally:
+            self._evaluating.discard(name)
+        self._locals[name] = value
+        return value
+
+    def without_iteration(self) -> "Scope":
+        if not (self.has_each or self.has_count):
+            return self
+        return Scope(variables=self.variables, local_exprs=self.local_exprs,
+                     _locals=self._locals, _evaluating=self._evaluating)
+
+    def with_each(self, key: Any, value: Any) -> "Scope":
+        return Scope(variables=self.variables, local_exprs=self.local_exprs, each_key=key, each_value=value,
+                     has_each=True, _locals=self._locals, _evaluating=self._evaluating)
+
+    def with_count(self, index: Any) -> "Scope":
+        return Scope(variables=self.variables, local_exprs=self.local_exprs, count_index=index,
+                     has_count=True, _locals=self._locals, _evaluating=self._evaluating)
+
+
+EMPTY_SCOPE = Scope()
+
+
+def evaluate(expr: Expr | None, scope: Scope = EMPTY_SCOPE) -> Any:
+    if expr is None:
+        return None
+    try:
+        if expr.syntax == "json":
+            return _eval_json(expr.node, scope)
+        return _Eval(scope).node(expr.node)
+    except RecursionError:
+        return UNKNOWN
+
+
+# ---------------------------------------------------------------- traversals
+
+
+Traversal = tuple[str, tuple[Any, ...]]  # (root name, steps: str attribute names or index values)
+
+
+def traversal_of(node: Any) -> list[Any] | None:
+    """`a.b["c"][0]` -> ["a", "b", ("index", node)...] or None when not a plain traversal."""
+    from lark import Tree
+
+    steps: list[Any] = []
+    while True:
+        if not isinstance(node, Tree):
+            return None
+        data = node.data
+        if data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+            continue
+        if data == "identifier":
+            return [str(node.children[0])] + list(reversed(steps))
+        if data == "get_attr_expr_term":
+            target, get_attr = node.children
+            steps.append(_name(get_attr.children[1]))
+            node = target
+            continue
+        if data == "index_expr_term":
+            target, index = node.children
+            steps.append(("index", index))
+            node = target
+            continue
+        return None
+
+
+def _name(node: Any) -> str:
+    from lark import Token
+
+    return str(node) if isinstance(node, Token) else str(node.children[0])
+
+
+def references(expr: Expr | None) -> list[str]:
+    """Dotted names of every traversal in an expression (`alicloud_kms_key.k.id`, `var.x`)."""
+    if expr is None:
+        return []
+    if expr.syntax == "json":
+        out: list[str] = []
+        for text in _json_strings(expr.node):
+            if "${" in text:
+                sub = _template_expr(text)
+                if sub is not None:
+                    out.extend(references(sub))
+        return out
+    from lark import Tree
+
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, Tree):
+            return
+        if node.data == "function_call":
+            for child in node.children[1:]:
+                visit(child)
+            return
+        if node.data == "object_elem":
+            key = node.children[0].children[0]
+            if traversal_of(key) is None or len(traversal_of(key) or []) > 1:
+                visit(key)
+            visit(node.children[2])
+            return
+        trav = traversal_of(node)
+        if trav is not None and node.data != "expr_term":
+            found.append(".".join(str(s) if not isinstance(s, tuple) else "[]" for s in trav))
+            for step in trav[1:]:
+                if isinstance(step, tuple):
+                    visit(step[1])
+            return
+        for child in node.children:
+            visit(child)
+
+    visit(expr.node)
+    return found
+
+
+# ---------------------------------------------------------------- HCL evaluation
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def _function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _FUNCTIONS[name] = fn
+        return fn
+    return register
+
+
+@_function("tostring")
+def _tostring(v: Any) -> Any:
+    return _to_string(v)
+
+
+@_function("tolist")
+def _tolist(v: Any) -> Any:
+    return list(v) if isinstance(v, (list, tuple)) else UNKNOWN
+
+
+@_function("toset")
+def _toset(v: Any) -> Any:
+    if not isinstance(v, (list, tuple)):
+        return UNKNOWN
+    out: list[Any] = []
+    for item in v:
+        if item not in out:
+            out.append(item)
+    return sorted(out, key=str)
+
+
+@_function("tomap")
+def _tomap(v: Any) -> Any:
+    return dict(v) if isinstance(v, dict) else UNKNOWN
+
+
+@_function("lookup")
+def _lookup(m: Any, key: Any, *default: Any) -> Any:
+    if not isinstance(m, dict) or not is_known(key):
+        return UNKNOWN
+    if key in m:
+        return m[key]
+    return default[0] if default else UNKNOWN
+
+
+@_function("merge")
+def _merge(*maps: Any) -> Any:
+    out: dict[str, Any] = {}
+    for m in maps:
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            return UNKNOWN
+        out.update(m)
+    return out
+
+
+@_function("concat")
+def _concat(*lists: Any) -> Any:
+    out: list[Any] = []
+    for item in lists:
+        if not isinstance(item, (list, tuple)):
+            return UNKNOWN
+        out.extend(item)
+    return out
+
+
+@_function("lower")
+def _lower(v: Any) -> Any:
+    return v.lower() if isinstance(v, str) else UNKNOWN
+
+
+@_function("upper")
+def _upper(v: Any) -> Any:
+    return v.upper() if isinstance(v, str) else UNKNOWN
+
+
+@_function("keys")
+def _keys(v: Any) -> Any:
+    return sorted(v) if isinstance(v, dict) else UNKNOWN
+
+
+@_function("coalesce")
+def _coalesce(*values: Any) -> Any:
+    for v in values:
+        if isinstance(v, Unknown):
+            return UNKNOWN
+        if v is not None and v != "":
+            return v
+    return UNKNOWN
+
+
+def _to_string(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return json.dumps(v)
+    if isinstance(v, str):
+        return v
+    return UNKNOWN
+
+
+class _Eval:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def node(self, node: Any) -> Any:
+        from lark import Token, Tree
+
+        if isinstance(node, Token):
+            return UNKNOWN
+        assert isinstance(node, Tree)
+        method = getattr(self, "_" + node.data, None)
+        if method is None:
+            return UNKNOWN
+        return method(node)
+
+    # -- terms
+    def _expr_term(self, node: Any) -> Any:
+        from lark import Tree
+
+        inner = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        return self.node(inner[0]) if len(inner) == 1 else UNKNOWN
+
+    def _int_lit(self, node: Any) -> Any:
+        return int(str(node.children[0]))
+
+    def _float_lit(self, node: Any) -> Any:
+        return float(str(node.children[0]))
+
+    def _literal_value(self, node: Any) -> Any:
+        return {"true": True, "false": False, "null": None}[str(node.children[0])]
+
+    def _string(self, node: Any) -> Any:
+        from lark import Tree
+
+        from tfkms.config.hcl_parser import unescape
+
+        parts: list[str] = []
+        for part in node.children:
+            if not (isinstance(part, Tree) and part.data == "string_part"):
+                continue
+            inner = part.children[0]
+            if isinstance(inner, Tree):
+                if inner.data != "interpolation":
+                    return UNKNOWN  # template directives
+                value = self.node(inner.children[1])
+                # A lone interpolation keeps the value's own type ("${var.list}").
+                if len(node.children) == 3:
+                    return value
+                text = _to_string(value) if value is not None else UNKNOWN
+                if isinstance(text, Unknown):
+                    return value if isinstance(value, Unknown) else UNKNOWN
+                parts.append(text)
+            elif inner.type == "ESCAPED_INTERPOLATION":
+                parts.append(str(inner)[1:])
+            elif inner.type == "ESCAPED_DIRECTIVE":
+                parts.append(str(inner)[1:])
+            else:
+                parts.append(unescape(str(inner)))
+        return "".join(parts)
+
+    def _heredoc_template(self, node: Any) -> Any:
+        return self._heredoc(str(node.children[0]), trim=False)
+
+    def _heredoc_template_trim(self, node: Any) -> Any:
+        return self._heredoc(str(node.children[0]), trim=True)
+
+    @staticmethod
+    def _heredoc(raw: str, trim: bool) -> Any:
+        lines = raw.splitlines(keepends=True)[1:-1]
+        body = "".join(lines)
+        if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
+            return UNKNOWN
+        if trim:
+            indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+            cut = min(indents) if indents else 0
+            body = "".join(line[cut:] if line.strip() else line.lstrip(" \t") for line in lines)
+        return body.replace("$${", "${").replace("%%{", "%{")
+
+    def _tuple(self, node: Any) -> Any:
+        from lark import Tree
+
+        return [self.node(c) for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+    def _object(self, node: Any) -> Any:
+        from lark import Tree
+
+        out: dict[str, Any] = {}
+        for elem in node.children:
+            if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+                continue
+            key_node, _sep, value_node = elem.children
+            key = self.object_key(key_node)
+            if not isinstance(key, str):
+                return UNKNOWN
+            out[key] = self.node(value_node)
+        return out
+
+    def object_key(self, key_node: Any) -> Any:
+        from lark import Tree
+
+        inner = key_node.children[0]
+        if isinstance(inner, Tree) and inner.data == "keyword":
+            return str(inner.children[0])
+        trav = traversal_of(inner)
+        if trav is not None and len(trav) == 1:
+            return trav[0]  # a bare word is a literal key
+        value = self.node(inner)
+        return _to_string(value) if is_known(value) else UNKNOWN
+
+    def _conditional(self, node: Any) -> Any:
+        from lark import Tree
+
+        parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        cond = self.node(parts[0])
+        if not isinstance(cond, bool):
+            return UNKNOWN
+        return self.node(parts[1] if cond else parts[2])
+
+    def _binary_op(self, node: Any) -> Any:
+        from lark import Tree
+
+        left = self.node(node.children[0])
+        term = next(c for c in node.children[1:] if isinstance(c, Tree) and c.data == "binary_term")
+        op = str(term.children[0].children[0])
+        right = self.node([c for c in term.children[1:] if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
+        if not (is_known(left) and is_known(right)):
+            return UNKNOWN
+        try:
+            return _BINARY[op](left, right)
+        except (KeyError, TypeError, ZeroDivisionError):
+            return UNKNOWN
+
+    def _unary_op(self, node: Any) -> Any:
+        op = str(node.children[0])
+        value = self.node(node.children[1])
+        if op == "!" and isinstance(value, bool):
+            return not value
+        if op == "-" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+        return UNKNOWN
+
+    def _function_call(self, node: Any) -> Any:
+        from lark import Tree
+
+        name = _name(node.children[0])
+        if len([c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]) > 1:
+            return UNKNOWN  # provider::ns::fn
+        fn = _FUNCTIONS.get(name)
+        if fn is None:
+            return UNKNOWN
+        args_node = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
+        args = []
+        if args_node is not None:
+            if any(str(c) == "..." for c in args_node.children if not isinstance(c, Tree)):
+                return UNKNOWN
+            args = [self.node(c) for c in args_node.children
+                    if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        if any(isinstance(a, Unknown) for a in args):
+            return UNKNOWN
+        try:
+            return fn(*args)
+        except TypeError:
+            return UNKNOWN
+
+    # -- references
+    def _identifier(self, node: Any) -> Any:
+        return self.reference(node)
+
+    def _get_attr_expr_term(self, node: Any) -> Any:
+        return self.reference(node)
+
+    def _index_expr_term(self, node: Any) -> Any:
+        trav = traversal_of(node)
+        if trav is None:  # indexing a literal: {a = 1}["a"], ["x"][count.index]
+            target = self.node(node.children[0])
+            key = self.index_value(node.children[1])
+            return _index(target, key)
+        return self.reference(node)
+
+    def index_value(self, index: Any) -> Any:
+        from lark import Tree
+
+        if index.data == "short_index":
+            return int(str(index.children[1]))
+        inner = [c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        return self.node(inner[0])
+
+    def reference(self, node: Any) -> Any:
+        trav = traversal_of(node)
+        if trav is None:
+            return UNKNOWN
+        root, steps = trav[0], trav[1:]
+        scope = self.scope
+        if root == "var" and steps and isinstance(steps[0], str):
+            value = scope.variables.get(steps[0], UNKNOWN)
+            rest = steps[1:]
+        elif root == "local" and steps and isinstance(steps[0], str):
+            value = scope.local(steps[0])
+            rest = steps[1:]
+        elif root == "each" and scope.has_each and steps and steps[0] in ("key", "value"):
+            value = scope.each_key if steps[0] == "key" else scope.each_value
+            rest = steps[1:]
+        elif root == "count" and scope.has_count and steps and steps[0] == "index":
+            value = scope.count_index
+            rest = steps[1:]
+        else:
+            names = [s for s in trav if isinstance(s, str)]
+            address = ".".join(names[:3] if root == "data" else names[:2])
+            return Unknown(frozenset({address}))
+        for step in rest:
+            key = self.index_value(step[1]) if isinstance(step, tuple) else step
+            value = _index(value, key)
+        return value
+
+
+def _index(target: Any, key: Any) -> Any:
+    if isinstance(target, Unknown):
+        return target
+    if not is_known(key):
+        return UNKNOWN
+    if isinstance(target, dict):
+        return target.get(_to_string(key) if not isinstance(key, str) else key, UNKNOWN)
+    if isinstance(target, (list, tuple)) and isinstance(key, int) and not isinstance(key, bool):
+        return target[key] if 0 <= key < len(target) else UNKNOWN
+    return UNKNOWN
+
+
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "&&": lambda a, b: a and b if isinstance(a, bool) and isinstance(b, bool) else UNKNOWN,
+    "||": lambda a, b: a or b if isinstance(a, bool) and isinstance(b, bool) else UNKNOWN,
+    "+": lambda a, b: a + b if _numbers(a, b) else UNKNOWN,
+    "-": lambda a, b: a - b if _numbers(a, b) else UNKNOWN,
+    "*": lambda a, b: a * b if _numbers(a, b) else UNKNOWN,
+    "<": lambda a, b: a < b if _numbers(a, b) else UNKNOWN,
+    ">": lambda a, b: a > b if _numbers(a, b) else UNKNOWN,
+    "<=": lambda a, b: a <= b if _numbers(a, b) else UNKNOWN,
+    ">=": lambda a, b: a >= b if _numbers(a, b) else UNKNOWN,
+}
+
+
+def _numbers(a: Any, b: Any) -> bool:
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
+
+
+# ---------------------------------------------------------------- JSON syntax
+
+
+def _template_expr(text: str) -> Expr | None:
+    """A JSON string holding `${...}` is an HCL template: parse it as one."""
+    from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
+
+    source = "x = " + json.dumps(text, ensure_ascii=False) + "\n"
+    try:
+        attributes, _, _ = parse_hcl(source, "<template>")
+    except HclSyntaxError:
+        return None
+    return attributes["x"].expr
+
+
+def _eval_json(node: Any, scope: Scope) -> Any:
+    if node.kind == "object":
+        return {k: _eval_json(v, scope) for k, _, v in node.members}
+    if node.kind == "array":
+        return [_eval_json(i, scope) for i in node.items]
+    if node.kind == "string" and "${" in node.value:
+        sub = _template_expr(node.value)
+        return evaluate(sub, scope) if sub is not None else UNKNOWN
+    if node.kind == "string" and "%{" in node.value:
+        return UNKNOWN
+    if node.kind == "string":
+        return node.value.replace("$${", "${").replace("%%{", "%{")
+    return node.value
+
+
+def _json_strings(node: Any) -> list[str]:
+    if node.kind == "object":
+        return [s for _, _, v in node.members for s in _json_strings(v)]
+    if node.kind == "array":
+        return [s for i in node.items for s in _json_strings(i)]
+    return [node.value] if node.kind == "string" else []

@@ -1,0 +1,53 @@
+"""Reading configuration files losslessly and parsing them into SourceFiles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
+from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
+from tfkms.config.syntax import SourceFile
+from tfkms.errors import InputFileError, InputProblem
+
+
+def decode(data: bytes, display: str) -> str:
+    """UTF-8 without newline translation, so offsets map back to exact bytes."""
+    if b"\x00" in data[:8192]:
+        raise InputFileError(InputProblem(display, None, None, "binary file (contains NUL bytes); not Terraform"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputFileError(InputProblem(display, line, column,
+                                          "not valid UTF-8 (Terraform requires UTF-8 files)")) from None
+
+
+def read_text(path: Path, display: str) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(InputProblem(display, None, None, f"cannot read: {exc.strerror or exc}")) from None
+    return decode(data, display), stat.st_mtime_ns, stat.st_size
+
+
+def parse_source(path: Path, display: str, text: str) -> SourceFile:
+    """Parse text already read; raises InputFileError naming file:line:col."""
+    syntax = "json" if path.name.endswith(".json") else "hcl"
+    source = SourceFile(path=path, display=display, text=text, syntax=syntax)
+    try:
+        if syntax == "json":
+            root = parse_json(text)
+            source.attributes, source.blocks = json_to_blocks(text, root)
+        else:
+            source.attributes, source.blocks, source.comments = parse_hcl(text, display)
+    except (HclSyntaxError, JsonSyntaxError) as exc:
+        raise InputFileError(InputProblem(display, exc.line, exc.column, exc.message)) from None
+    return source
+
+
+def load_source(path: Path, display: str) -> SourceFile:
+    text, mtime_ns, size = read_text(path, display)
+    source = parse_source(path, display, text)
+    source.mtime_ns, source.size = mtime_ns, size
+    return source

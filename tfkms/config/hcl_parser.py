@@ -1,0 +1,210 @@
+"""Parse native HCL with python-hcl2's Lark grammar and keep exact source spans.
+
+python-hcl2 can only write files back by regenerating them (comments and layout lost),
+so tfkms uses it to *read and locate* only: the raw Lark tree carries character
+positions for every block and attribute, and edits are text splices at those positions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tfkms.config.syntax import Attribute, Block, Expr
+from tfkms.errors import InputProblem
+
+_SUPPRESS_MARK = "tfkms:ignore"
+
+
+class HclSyntaxError(Exception):
+    def __init__(self, line: int | None, column: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+def parse_tree(text: str) -> Any:
+    """The raw Lark tree; raises HclSyntaxError with a position on bad input."""
+    import hcl2  # lazy: ~0.1 s to import, not needed for `--help` or unparsed runs
+
+    if text.startswith("\ufeff"):  # a UTF-8 BOM: Terraform accepts it; same length keeps offsets
+        text = " " + text[1:]
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    try:
+        return hcl2.parses_to_tree(text)
+    except UnexpectedCharacters as exc:
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "end of file"
+        raise HclSyntaxError(exc.line, exc.column, f"unexpected character {char!r}") from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        if tok.type == "$END":
+            line = text.count("\n") + 1
+            raise HclSyntaxError(line, None, "unexpected end of file (unclosed block, string or heredoc?)") from None
+        raise HclSyntaxError(exc.line, exc.column, f"unexpected {_describe_token(tok)}") from None
+    except UnexpectedEOF:
+        raise HclSyntaxError(text.count("\n") + 1, None, "unexpected end of file") from None
+    except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
+        raise HclSyntaxError(getattr(exc, "line", None), getattr(exc, "column", None), str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise HclSyntaxError(None, None, "nesting too deep to parse") from None
+
+
+def _describe_token(tok: Any) -> str:
+    value = str(tok)
+    if value.strip() == "":
+        return "newline"
+    first = value.strip().splitlines()[0]
+    return f"{first[:30]!r}"
+
+
+class _Builder:
+    """Walks the Lark tree once, producing Blocks/Attributes and collecting comments."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.comments: list[tuple[int, str]] = []
+
+    def body(self, tree: Any) -> tuple[dict[str, Attribute], list[Block]]:
+        from lark import Tree
+
+        attributes: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        for child in tree.children:
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                if attr.name in attributes:
+                    raise HclSyntaxError(attr.line, None, f"duplicate argument {attr.name!r}")
+                attributes[attr.name] = attr
+            elif child.data == "block":
+                blocks.append(self.block(child))
+            elif child.data == "new_line_or_comment":
+                self.collect_comments(child)
+        return attributes, blocks
+
+    def collect_comments(self, tree: Any) -> None:
+        for tok in tree.children:
+            value = str(tok)
+            if _SUPPRESS_MARK in value:
+                self.comments.append((tok.line, value.strip()))
+
+    def attribute(self, tree: Any) -> Attribute:
+        name_node, _eq, value = tree.children
+        name = self.name_of(name_node)
+        start = name_node.meta.start_pos
+        expr = self.expr(value)
+        return Attribute(name=name, start=start, end=expr.end, line=name_node.meta.line,
+                         end_line=expr.end_line, expr=expr)
+
+    def expr(self, node: Any) -> Expr:
+        start, end = node.meta.start_pos, node.meta.end_pos
+        # Heredoc tokens swallow the newline after the closing marker; keep spans tight.
+        while end > start and self.text[end - 1] in "\r\n":
+            end -= 1
+        end_line = self.text.count("\n", 0, end) + 1 if end > start else node.meta.line
+        self.collect_nested_comments(node)
+        return Expr(syntax="hcl", node=node, start=start, end=end, line=node.meta.line,
+                    end_line=end_line, text=self.text[start:end])
+
+    def collect_nested_comments(self, node: Any) -> None:
+        from lark import Tree
+
+        for sub in node.iter_subtrees():
+            if isinstance(sub, Tree) and sub.data == "new_line_or_comment":
+                self.collect_comments(sub)
+
+    def block(self, tree: Any) -> Block:
+        from lark import Token, Tree
+
+        children = tree.children
+        block_type = self.name_of(children[0])
+        labels: list[str] = []
+        open_brace = close_brace = -1
+        body_tree = None
+        for child in children[1:]:
+            if isinstance(child, Token):
+                if child.type == "LBRACE":
+                    open_brace = child.start_pos
+                elif child.type == "RBRACE":
+                    close_brace = child.start_pos
+            elif isinstance(child, Tree):
+                if child.data == "body":
+                    body_tree = child
+                elif child.data == "string":
+                    labels.append(string_literal(child))
+                elif child.data in ("identifier", "keyword", "literal_value"):
+                    labels.append(self.name_of(child))
+                elif child.data == "new_line_or_comment":
+                    self.collect_comments(child)
+        attributes, blocks = self.body(body_tree) if body_tree is not None else ({}, [])
+        start = children[0].meta.start_pos
+        end = close_brace + 1
+        return Block(type=block_type, labels=labels, start=start, end=end,
+                     line=children[0].meta.line, end_line=self.text.count("\n", 0, close_brace) + 1,
+                     open_brace=open_brace, close_brace=close_brace,
+                     attributes=attributes, blocks=blocks)
+
+    @staticmethod
+    def name_of(node: Any) -> str:
+        from lark import Token
+
+        if isinstance(node, Token):
+            return str(node)
+        return str(node.children[0])
+
+
+def string_literal(tree: Any) -> str:
+    """The value of a quoted string without interpolation (used for labels)."""
+    from lark import Tree
+
+    parts = []
+    for part in tree.children:
+        if isinstance(part, Tree) and part.data == "string_part":
+            parts.append(unescape(str(part.children[0])) if not isinstance(part.children[0], Tree)
+                         else "${...}")
+    return "".join(parts)
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unescape(chars: str) -> str:
+    if "\\" not in chars:
+        return chars
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        c = chars[i]
+        if c == "\\" and i + 1 < len(chars):
+            nxt = chars[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u" and i + 6 <= len(chars):
+                out.append(chr(int(chars[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            if nxt == "U" and i + 10 <= len(chars):
+                out.append(chr(int(chars[i + 2:i + 10], 16)))
+                i += 10
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def parse_hcl(text: str, display: str) -> tuple[dict[str, Attribute], list[Block], list[tuple[int, str]]]:
+    """Top-level attributes, blocks and suppression comments of one native-syntax file."""
+    tree = parse_tree(text)
+    builder = _Builder(text)
+    try:
+        attributes, blocks = builder.body(tree.children[0])
+    except RecursionError:
+        raise HclSyntaxError(None, None, "nesting too deep to parse") from None
+    return attributes, blocks, builder.comments
+
+
+def problem_from(exc: HclSyntaxError, display: str) -> InputProblem:
+    return InputProblem(file=display, line=exc.line, column=exc.column, message=exc.message)

@@ -1,0 +1,250 @@
+"""A small JSON parser that keeps positions, for `.tf.json` files.
+
+The stdlib decoder gives no positions, and tfkms must splice edits into the user's
+`.tf.json` keeping its layout, so it needs the span of every object and member.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfkms.config.syntax import Attribute, Block, Expr
+
+_WS = " \t\r\n"
+# Members of a Terraform JSON resource that are nested blocks, not arguments.
+_NESTED_BLOCKS = {"lifecycle", "provisioner", "connection", "dynamic", "timeouts", "required_providers"}
+
+
+class JsonSyntaxError(Exception):
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+@dataclass
+class JsonNode:
+    kind: str  # object | array | string | number | true | false | null
+    start: int
+    end: int
+    value: Any = None  # python value for scalars
+    members: list[tuple[str, int, "JsonNode"]] = field(default_factory=list)  # object: (key, key_start, node)
+    items: list["JsonNode"] = field(default_factory=list)  # array
+
+    def get(self, key: str) -> "JsonNode | None":
+        for k, _, node in self.members:
+            if k == key:
+                return node
+        return None
+
+    def to_python(self) -> Any:
+        if self.kind == "object":
+            return {k: v.to_python() for k, _, v in self.members}
+        if self.kind == "array":
+            return [i.to_python() for i in self.items]
+        return self.value
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.depth = 0
+
+    def error(self, message: str, pos: int | None = None) -> JsonSyntaxError:
+        at = self.pos if pos is None else pos
+        line = self.text.count("\n", 0, at) + 1
+        column = at - (self.text.rfind("\n", 0, at) + 1) + 1
+        return JsonSyntaxError(line, column, message)
+
+    def skip_ws(self) -> None:
+        text, pos = self.text, self.pos
+        while pos < len(text) and text[pos] in _WS:
+            pos += 1
+        self.pos = pos
+
+    def parse(self) -> JsonNode:
+        self.skip_ws()
+        node = self.value()
+        self.skip_ws()
+        if self.pos != len(self.text):
+            raise self.error("unexpected content after the JSON value")
+        return node
+
+    def value(self) -> JsonNode:
+        self.skip_ws()
+        if self.pos >= len(self.text):
+            raise self.error("unexpected end of file")
+        c = self.text[self.pos]
+        if c == "{":
+            return self.obj()
+        if c == "[":
+            return self.arr()
+        if c == '"':
+            start = self.pos
+            return JsonNode("string", start, self.string_end(), value=self.string_value(start))
+        for word, val in (("true", True), ("false", False), ("null", None)):
+            if self.text.startswith(word, self.pos):
+                start = self.pos
+                self.pos += len(word)
+                return JsonNode(word, start, self.pos, value=val)
+        return self.number()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > 500:
+            raise self.error("nesting too deep")
+
+    def obj(self) -> JsonNode:
+        self.enter()
+        node = JsonNode("object", self.pos, -1)
+        self.pos += 1
+        self.skip_ws()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            node.end = self.pos
+            self.depth -= 1
+            return node
+        while True:
+            self.skip_ws()
+            if not self.text.startswith('"', self.pos):
+                raise self.error("expected a quoted property name")
+            key_start = self.pos
+            self.string_end()
+            key = self.string_value(key_start)
+            self.skip_ws()
+            if not self.text.startswith(":", self.pos):
+                raise self.error("expected ':'")
+            self.pos += 1
+            node.members.append((key, key_start, self.value()))
+            self.skip_ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                node.end = self.pos
+                self.depth -= 1
+                return node
+            raise self.error("expected ',' or '}'")
+
+    def arr(self) -> JsonNode:
+        self.enter()
+        node = JsonNode("array", self.pos, -1)
+        self.pos += 1
+        self.skip_ws()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            node.end = self.pos
+            self.depth -= 1
+            return node
+        while True:
+            node.items.append(self.value())
+            self.skip_ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                node.end = self.pos
+                self.depth -= 1
+                return node
+            raise self.error("expected ',' or ']'")
+
+    def string_end(self) -> int:
+        text, pos = self.text, self.pos + 1
+        while pos < len(text):
+            c = text[pos]
+            if c == "\\":
+                pos += 2
+                continue
+            if c == '"':
+                self.pos = pos + 1
+                return self.pos
+            if c == "\n":
+                break
+            pos += 1
+        raise self.error("unterminated string")
+
+    def string_value(self, start: int) -> str:
+        try:
+            return json.loads(self.text[start:self.pos])
+        except json.JSONDecodeError as exc:
+            raise self.error(f"bad string: {exc.msg}", start) from None
+
+    def number(self) -> JsonNode:
+        start = self.pos
+        text = self.text
+        while self.pos < len(text) and text[self.pos] in "+-0123456789.eE":
+            self.pos += 1
+        raw = text[start:self.pos]
+        try:
+            value = json.loads(raw)
+        except (json.JSONDecodeError, ValueError):
+            raise self.error(f"unexpected {text[start:start + 10]!r}", start) from None
+        return JsonNode("number", start, self.pos, value=value)
+
+
+def parse_json(text: str) -> JsonNode:
+    parser = _Parser(text)
+    if text.startswith("\ufeff"):
+        parser.pos = 1
+    return parser.parse()
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _expr(text: str, node: JsonNode) -> Expr:
+    return Expr(syntax="json", node=node, start=node.start, end=node.end, line=_line(text, node.start),
+                end_line=_line(text, node.end), text=text[node.start:node.end])
+
+
+def _block(text: str, block_type: str, labels: list[str], key_start: int, body: JsonNode) -> Block:
+    attributes: dict[str, Attribute] = {}
+    blocks: list[Block] = []
+    if body.kind == "object":
+        for key, kstart, value in body.members:
+            if key in _NESTED_BLOCKS and value.kind in ("object", "array"):
+                bodies = value.items if value.kind == "array" else [value]
+                for sub in bodies:
+                    if sub.kind == "object":
+                        blocks.append(_block(text, key, [], kstart, sub))
+                continue
+            attributes[key] = Attribute(name=key, start=kstart, end=value.end, line=_line(text, kstart),
+                                        end_line=_line(text, value.end), expr=_expr(text, value))
+    return Block(type=block_type, labels=labels, start=key_start, end=body.end, line=_line(text, key_start),
+                 end_line=_line(text, body.end), open_brace=body.start, close_brace=body.end - 1,
+                 attributes=attributes, blocks=blocks, syntax="json")
+
+
+def _bodies(node: JsonNode) -> list[JsonNode]:
+    return [i for i in node.items if i.kind == "object"] if node.kind == "array" else [node]
+
+
+def json_to_blocks(text: str, root: JsonNode) -> tuple[dict[str, Attribute], list[Block]]:
+    """Map Terraform's JSON configuration syntax onto blocks (two-label, one-label, no-label)."""
+    blocks: list[Block] = []
+    attributes: dict[str, Attribute] = {}
+    if root.kind != "object":
+        raise JsonSyntaxError(1, 1, "a Terraform JSON file must hold an object")
+    for key, kstart, value in root.members:
+        if key in ("resource", "data"):
+            for rtype, tstart, by_name in value.members if value.kind == "object" else []:
+                for name, nstart, body in by_name.members if by_name.kind == "object" else []:
+                    for one in _bodies(body):
+                        blocks.append(_block(text, key, [rtype, name], nstart, one))
+        elif key in ("variable", "module", "provider", "output"):
+            for name, nstart, body in value.members if value.kind == "object" else []:
+                for one in _bodies(body):
+                    blocks.append(_block(text, key, [name], nstart, one))
+        elif key in ("locals", "terraform"):
+            for one in _bodies(value):
+                blocks.append(_block(text, key, [], kstart, one))
+        else:
+            attributes[key] = Attribute(name=key, start=kstart, end=value.end, line=_line(text, kstart),
+                                        end_line=_line(text, value.end), expr=_expr(text, value))
+    return attributes, blocks

@@ -1,0 +1,82 @@
+"""Load configuration directories into ModuleDirs, once each, collecting per-file problems."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
+from tfkms.config.files import load_source
+from tfkms.config.model import ModuleDir
+from tfkms.errors import InputFileError, InputProblem
+
+
+def display_path(path: Path, base: Path) -> str:
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path.as_posix()
+    return Path(rel).as_posix()
+
+
+class Loader:
+    """Parses each directory at most once (a module may be reached from many roots)."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._dirs: dict[Path, ModuleDir] = {}
+
+    def load(self, path: Path, scanned: ConfigDir | None = None) -> ModuleDir:
+        key = path.resolve()
+        cached = self._dirs.get(key)
+        if cached is not None:
+            return cached
+        found = scanned or scan_dir(path)
+        module = ModuleDir(path=path, display=display_path(path, self.base))
+        for name in found.config_files:
+            self._add(module, path / name, module.add_file)
+        for name in sorted(found.tfvars_files, key=_tfvars_order):
+            self._add(module, path / name, module.tfvars.append)
+        if found.has_lock_file:
+            self._add(module, path / LOCK_FILE, lambda s: setattr(module, "lock_file", s))
+        self._dirs[key] = module
+        return module
+
+    def _add(self, module: ModuleDir, file: Path, sink: object) -> None:
+        display = display_path(file, self.base)
+        try:
+            source = load_source(file, display)
+        except InputFileError as exc:
+            module.problems.append(exc.problem)
+            return
+        sink(source)  # type: ignore[operator]
+
+    def all_problems(self) -> list[InputProblem]:
+        seen: set[tuple[str, int | None]] = set()
+        out: list[InputProblem] = []
+        for module in self._dirs.values():
+            for p in module.problems:
+                if (p.file, p.line) not in seen:
+                    seen.add((p.file, p.line))
+                    out.append(p)
+        return sorted(out, key=lambda p: (p.file, p.line or 0))
+
+
+def _tfvars_order(name: str) -> tuple[int, str]:
+    # Terraform: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) lexically.
+    return (0 if name.startswith("terraform.tfvars") else 1, name)
+
+
+def read_modules_json(root: Path) -> dict[str, tuple[str, Path]]:
+    """`.terraform/modules/modules.json`: call key ("a.b") -> (source, directory)."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, tuple[str, Path]] = {}
+    for entry in data.get("Modules", []) if isinstance(data, dict) else []:
+        key, source, directory = entry.get("Key"), entry.get("Source", ""), entry.get("Dir")
+        if isinstance(key, str) and key and isinstance(directory, str):
+            out[key] = (source, (root / directory))
+    return out

@@ -1,0 +1,72 @@
+"""The syntax tree tfkms works on: blocks and attributes with exact source spans.
+
+Offsets are character offsets into `SourceFile.text`, which is the file's bytes decoded
+losslessly (UTF-8, newlines untranslated), so a splice at these offsets re-encodes to a
+byte-exact splice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Expr:
+    """An attribute's value: the parser's node plus its raw text."""
+
+    syntax: str  # "hcl" (node is a lark Tree) | "json" (node is a JsonNode)
+    node: Any
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+
+
+@dataclass
+class Attribute:
+    name: str
+    start: int  # first character of the name
+    end: int  # just after the value (no trailing comment or newline)
+    line: int
+    end_line: int
+    expr: Expr
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list[str]
+    start: int  # first character of the type keyword
+    end: int  # just after the closing brace
+    line: int
+    end_line: int
+    open_brace: int  # offset of "{"
+    close_brace: int  # offset of "}"
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list["Block"] = field(default_factory=list)
+    syntax: str = "hcl"
+
+    def child_blocks(self, block_type: str) -> list["Block"]:
+        return [b for b in self.blocks if b.type == block_type]
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    display: str  # relative to the scanned PATH, forward slashes
+    text: str
+    syntax: str  # "hcl" | "json"
+    blocks: list[Block] = field(default_factory=list)
+    attributes: dict[str, Attribute] = field(default_factory=dict)  # top level (tfvars)
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) for suppressions
+    mtime_ns: int = 0
+    size: int = 0
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+    def line_of(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1

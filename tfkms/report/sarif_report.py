@@ -1,0 +1,158 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+Every rule of the registry is listed (stable `ruleIndex` across runs); input problems are
+reported twice: as results of the `input-error` rule so code scanning shows them as alerts,
+and as tool execution notifications, which is where SARIF viewers expect tool failures.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+import tfkms
+from tfkms.analysis.result import Finding, Result
+from tfkms.analysis.rules import RULES, Severity
+from tfkms.errors import InputProblem
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/tfkms/tfkms"
+INPUT_ERROR_RULE = "input-error"  # not a TFKMS id: input problems cannot be suppressed or renumbered
+SRCROOT = "%SRCROOT%"
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render(result: Result, *, base: Path | None = None) -> str:
+    """`base` is the folder relative uris start from (the working directory by default)."""
+    base = base if base is not None else Path.cwd()
+    rule_ids = [*RULES, INPUT_ERROR_RULE]
+    results = [_finding_result(f, result, rule_ids, base) for f in result.findings]
+    results += [_problem_result(p, rule_ids, base) for p in result.problems]
+    run = {
+        "tool": {"driver": {
+            "name": "tfkms",
+            "version": tfkms.__version__,
+            "semanticVersion": tfkms.__version__,
+            "informationUri": INFORMATION_URI,
+            "rules": [_rule_descriptor(rule_id) for rule_id in rule_ids],
+        }},
+        # Separates check, fix and guard uploads of one commit in code scanning.
+        "automationDetails": {"id": f"tfkms/{result.command}/"},
+        "invocations": [{
+            "executionSuccessful": not result.problems,
+            "toolExecutionNotifications": [_notification(p, base) for p in result.problems],
+        }],
+        "results": results,
+    }
+    if any(_is_relative(uri) for uri in _uris(results)):
+        run["originalUriBaseIds"] = {SRCROOT: {"description": {"text": "The folder tfkms ran in."}}}
+    document = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def artifact_uri(file: str, base: Path) -> str:
+    """A relative, percent-encoded uri with forward slashes; absolute only outside `base`."""
+    posix = file.replace("\\", "/")
+    path = Path(file)
+    if path.is_absolute():
+        try:
+            posix = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            return path.as_uri()
+    posix = str(PurePosixPath(posix))  # drops "./" and doubled slashes
+    return quote(posix, safe="/-._~!$&'()*+,;=:@")
+
+
+def _rule_descriptor(rule_id: str) -> dict[str, object]:
+    if rule_id == INPUT_ERROR_RULE:
+        return {"id": INPUT_ERROR_RULE, "name": "InputError",
+                "shortDescription": {"text": "Input file could not be read or is not what the command needs"},
+                "help": {"text": "Fix the file or pass the right one; the message says what is wrong. "
+                                 "tfkms analysed nothing in this file."},
+                "defaultConfiguration": {"level": "error"}}
+    rule = RULES[rule_id]
+    return {"id": rule.id,
+            "name": "".join(word.capitalize() for word in rule.title.split() if word.isalnum())[:60],
+            "shortDescription": {"text": rule.title},
+            "help": {"text": rule.help},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+            "properties": {"phase": rule.phase}}
+
+
+def _finding_result(finding: Finding, result: Result, rule_ids: list[str], base: Path) -> dict[str, object]:
+    text = finding.message if not finding.hint else f"{finding.message}\n{finding.hint}"
+    out: dict[str, object] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_ids.index(finding.rule),
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [_location(finding, result, base)],
+        "partialFingerprints": {"tfkmsFinding/v1": _fingerprint(finding)},
+    }
+    if finding.suppressed:
+        out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
+    properties = {k: v for k, v in (("strategy", finding.strategy), ("reason", finding.reason)) if v}
+    if finding.resolved:
+        properties["resolved"] = True
+    if properties:
+        out["properties"] = properties
+    return out
+
+
+def _location(finding: Finding, result: Result, base: Path) -> dict[str, object]:
+    location: dict[str, object] = {}
+    # Code scanning rejects a result without a file; a finding without one (e.g. a cloud-only
+    # resource) is pinned to its root, or to the first scanned path, at line 1.
+    file = finding.file or finding.root or (result.paths[0] if result.paths else None)
+    if file:
+        line = finding.line if finding.file and finding.line and finding.line >= 1 else 1
+        location["physicalLocation"] = _physical(file, line, None, base)
+    if finding.address:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.address, "kind": "resource"}]
+    return location
+
+
+def _physical(file: str, line: int, column: int | None, base: Path) -> dict[str, object]:
+    uri = artifact_uri(file, base)
+    artifact = {"uri": uri, "uriBaseId": SRCROOT} if _is_relative(uri) else {"uri": uri}
+    region: dict[str, int] = {"startLine": max(line, 1)}
+    if column and column >= 1:
+        region["startColumn"] = column
+    return {"artifactLocation": artifact, "region": region}
+
+
+def _problem_result(problem: InputProblem, rule_ids: list[str], base: Path) -> dict[str, object]:
+    return {"ruleId": INPUT_ERROR_RULE,
+            "ruleIndex": rule_ids.index(INPUT_ERROR_RULE),
+            "level": "error",
+            "message": {"text": problem.message},
+            "locations": [{"physicalLocation": _physical(problem.file, problem.line or 1, problem.column, base)}]}
+
+
+def _notification(problem: InputProblem, base: Path) -> dict[str, object]:
+    return {"level": "error",
+            "message": {"text": problem.render()},
+            "locations": [{"physicalLocation": _physical(problem.file, problem.line or 1, problem.column, base)}]}
+
+
+def _fingerprint(finding: Finding) -> str:
+    # Stable across line shifts: the rule and what it is about, not where it sits.
+    subject = finding.address or f"{finding.file}:{finding.line}"
+    return hashlib.sha256(f"{finding.rule}\0{subject}\0{finding.file or ''}".encode()).hexdigest()[:32]
+
+
+def _uris(results: list[dict[str, object]]) -> list[str]:
+    uris = []
+    for res in results:
+        for location in res["locations"]:  # type: ignore[union-attr]
+            physical = location.get("physicalLocation")
+            if physical:
+                uris.append(physical["artifactLocation"]["uri"])
+    return uris
+
+
+def _is_relative(uri: str) -> bool:
+    return not uri.startswith("file:")
