@@ -100,7 +100,7 @@ def guard_plan(path: Path, display: str) -> Result:
     result = Result(command="guard", paths=[display])
     try:
         text = _read_text(path, display)
-        document = _parse_plan_json(text, display)
+        document = parse_plan_json(text, display)
         changes = _planned_changes(document, text, display)
     except InputFileError as exc:
         result.problems.append(exc.problem)
@@ -161,7 +161,8 @@ def _drop_values(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return {key: (_DROPPED if key in _VALUE_KEYS else value) for key, value in pairs}
 
 
-def _parse_plan_json(text: str, display: str) -> dict[str, object]:
+def parse_plan_json(text: str, display: str) -> dict[str, object]:
+    """The plan document with every attribute value replaced; raises InputFileError."""
     if not text.strip():
         raise _problem(display, f"is empty; pass the JSON of a saved plan ({HOW_TO_MAKE_A_PLAN})")
     try:

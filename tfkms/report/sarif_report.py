@@ -45,10 +45,9 @@ def render(result: Result, *, base: Path | None = None) -> str:
             "executionSuccessful": not result.problems,
             "toolExecutionNotifications": [_notification(p, base) for p in result.problems],
         }],
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The folder tfkms ran in."}}},
         "results": results,
     }
-    if any(_is_relative(uri) for uri in _uris(results)):
-        run["originalUriBaseIds"] = {SRCROOT: {"description": {"text": "The folder tfkms ran in."}}}
     document = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -63,19 +62,19 @@ def artifact_uri(file: str, base: Path) -> str:
         except ValueError:
             return path.as_uri()
     posix = str(PurePosixPath(posix))  # drops "./" and doubled slashes
-    return quote(posix, safe="/-._~!$&'()*+,;=:@")
+    # ":" is encoded too: in a relative uri it would read as a scheme ("c:/x", "a:b.tf").
+    return quote(posix, safe="/-._~!$&'()*+,;=@")
 
 
 def _rule_descriptor(rule_id: str) -> dict[str, object]:
     if rule_id == INPUT_ERROR_RULE:
-        return {"id": INPUT_ERROR_RULE, "name": "InputError",
+        return {"id": INPUT_ERROR_RULE,
                 "shortDescription": {"text": "Input file could not be read or is not what the command needs"},
                 "help": {"text": "Fix the file or pass the right one; the message says what is wrong. "
                                  "tfkms analysed nothing in this file."},
                 "defaultConfiguration": {"level": "error"}}
     rule = RULES[rule_id]
     return {"id": rule.id,
-            "name": "".join(word.capitalize() for word in rule.title.split() if word.isalnum())[:60],
             "shortDescription": {"text": rule.title},
             "help": {"text": rule.help},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
@@ -142,16 +141,6 @@ def _fingerprint(finding: Finding) -> str:
     # Stable across line shifts: the rule and what it is about, not where it sits.
     subject = finding.address or f"{finding.file}:{finding.line}"
     return hashlib.sha256(f"{finding.rule}\0{subject}\0{finding.file or ''}".encode()).hexdigest()[:32]
-
-
-def _uris(results: list[dict[str, object]]) -> list[str]:
-    uris = []
-    for res in results:
-        for location in res["locations"]:  # type: ignore[union-attr]
-            physical = location.get("physicalLocation")
-            if physical:
-                uris.append(physical["artifactLocation"]["uri"])
-    return uris
 
 
 def _is_relative(uri: str) -> bool:

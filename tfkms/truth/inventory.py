@@ -54,6 +54,8 @@ def _field_kinds(model: type) -> dict[str, str]:
 
 
 FIELD_KINDS: dict[str, dict[str, str]] = {name: _field_kinds(cls) for name, (cls, _) in _COLLECTIONS.items()}
+# closed vocabularies (the schema's "enum"); other strings are kept as the API reported them
+_ENUMS: dict[tuple[str, str], frozenset[str]] = {("instances", "instance_type"): frozenset({"software", "hardware"})}
 
 
 class _Invalid(Exception):
@@ -140,6 +142,9 @@ def _item_from_dict(collection: str, model: type, id_field: str, region: str, it
     values: dict[str, Any] = {"region": region}
     for name, value in item.items():
         values[name] = _checked_value(kinds[name], value, path + [name])
+        allowed = _ENUMS.get((collection, name))
+        if allowed is not None and value is not None and value not in allowed:
+            raise _Invalid(path + [name], f"must be one of {', '.join(sorted(allowed))}, got {value!r}")
     return model(**values)
 
 

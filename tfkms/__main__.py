@@ -1,0 +1,3 @@
+from tfkms.cli import main
+
+main()

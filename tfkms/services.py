@@ -1,0 +1,150 @@
+"""Service functions: build inputs (config project, truth), run one analysis, return a Result.
+
+Nothing here prints; the CLI renders what these return.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfkms.analysis.result import Result
+from tfkms.config.project import Project, Root, build_project
+from tfkms.errors import InputFileError, InputProblem, TfkmsError
+from tfkms.knowledge.versions import ProviderVersion
+from tfkms.truth.index import Truth
+from tfkms.truth.model import Inventory
+from tfkms.truth.state import StateFile, load_state
+
+
+@dataclass
+class ScanOptions:
+    paths: list[Path]
+    exclude: list[str] = field(default_factory=list)
+    provider_version: str | None = None
+
+
+@dataclass
+class TruthOptions:
+    states: list[str] = field(default_factory=list)  # "FILE" or "ROOT=FILE"
+    inventory: Path | None = None
+    live: bool = False
+    regions: list[str] = field(default_factory=list)
+    endpoint: str | None = None
+    profile: str | None = None
+
+
+def load_project(scan: ScanOptions) -> Project:
+    for path in scan.paths:
+        if not path.exists():
+            raise TfkmsError(f"{path}: no such file or directory")
+        if not path.is_dir():
+            raise TfkmsError(f"{path}: not a directory (tfkms scans directories of Terraform files)")
+    override = None
+    if scan.provider_version:
+        try:
+            override = ProviderVersion.parse(scan.provider_version)
+        except ValueError:
+            raise TfkmsError(f"--provider-version: {scan.provider_version!r} is not a version like 1.230.0") from None
+    return build_project(scan.paths, scan.exclude, override)
+
+
+def _match_root(project: Project, name: str) -> Root | None:
+    wanted = name.rstrip("/") or "."
+    for root in project.roots:
+        if root.display == wanted or root.dir.path.resolve() == Path(wanted).resolve():
+            return root
+    return None
+
+
+def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem]) -> Truth:
+    states: dict[str, StateFile] = {}
+    for spec in options.states:
+        root_name, sep, file_name = spec.partition("=")
+        if not sep:
+            file_name, root_name = spec, ""
+        if root_name:
+            root = _match_root(project, root_name)
+            if root is None:
+                known = ", ".join(r.display for r in project.roots) or "none"
+                raise TfkmsError(f"--state {spec}: no root {root_name!r} under the scanned paths (roots: {known})")
+        elif len(project.roots) == 1:
+            root = project.roots[0]
+        else:
+            known = ", ".join(r.display for r in project.roots)
+            raise TfkmsError(f"--state {spec}: several roots were found ({known}); name one: --state ROOT=FILE")
+        path = Path(file_name)
+        try:
+            states[root.display] = load_state(path, file_name)
+        except InputFileError as exc:
+            problems.append(exc.problem)
+    for root in project.roots:
+        local = root.dir.path / "terraform.tfstate"
+        if root.display not in states and local.is_file():
+            try:
+                states[root.display] = load_state(local, os.path.relpath(local))
+            except InputFileError as exc:
+                problems.append(exc.problem)
+    inventory = None
+    if options.inventory is not None:
+        from tfkms.truth.inventory import load_inventory
+
+        try:
+            inventory = load_inventory(options.inventory)
+        except InputFileError as exc:
+            problems.append(exc.problem)
+    truth = Truth(states=states, inventory=inventory)
+    if options.live:
+        truth.index_inventory(_live_inventory(project, truth, options))
+    return truth
+
+
+def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> Inventory:
+    """Identity from state when there is one (describe just those), else list whole regions."""
+    from tfkms.truth import live
+
+    live_options = live.LiveOptions(endpoint=options.endpoint, profile=options.profile)
+    regions = set(options.regions)
+    wanted: dict[str, tuple[set[str], set[str]]] = {}
+    needs_listing: set[str] = set()
+    for root in project.roots:
+        state = truth.state_for(root)
+        for inst in root.resource_instances():
+            region = inst.region or (options.regions[0] if len(options.regions) == 1 else None)
+            if region is None or (regions and region not in regions):
+                continue
+            keys, secrets = wanted.setdefault(region, (set(), set()))
+            found = state.instances.get(inst.address) if state else None
+            if inst.resource.type == "alicloud_kms_key" and inst.resource.mode == "managed":
+                if found is not None and isinstance(found.get("id"), str):
+                    keys.add(found.get("id"))
+                else:
+                    needs_listing.add(region)
+            elif inst.resource.type == "alicloud_kms_secret" and inst.resource.mode == "managed":
+                name = found.get("secret_name") if found is not None else inst.value("secret_name")
+                if isinstance(name, str):
+                    secrets.add(name)
+                else:
+                    needs_listing.add(region)
+    merged = Inventory(source="live")
+    if needs_listing:
+        part = live.collect_inventory(sorted(needs_listing), live_options)
+        merged.regions.update(part.regions)
+    for region, (keys, secrets) in sorted(wanted.items()):
+        if region in needs_listing:
+            continue
+        part = live.describe_resources(region, sorted(keys), sorted(secrets), live_options)
+        merged.regions.update(part.regions)
+    return merged
+
+
+def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str) -> Result:
+    from tfkms.analysis.check import check_project
+
+    project = load_project(scan)
+    problems: list[InputProblem] = []
+    truth = load_truth(project, truth_options, problems)
+    result = check_project(project, truth, target)
+    result.problems.extend(problems)
+    result.paths = [p.as_posix() for p in scan.paths]
+    return result

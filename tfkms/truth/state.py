@@ -1,0 +1,125 @@
+"""Terraform state (v4, or `terraform show -json`) read through an attribute allowlist.
+
+`secret_data` sits in state in plain text. The JSON decoder hook drops it (and every
+attribute not on the allowlist) the moment an object is decoded, so no secret value is
+ever held by tfkms beyond the decoder's own buffer.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfkms.config.project import format_key
+from tfkms.errors import InputFileError, InputProblem
+
+ALLOWED_ATTRIBUTES = frozenset({
+    "id", "key_id", "arn", "dkms_instance_id", "protection_level", "key_spec", "key_usage", "origin",
+    "status", "key_state", "is_enabled", "automatic_rotation", "rotation_interval", "encryption_key_id",
+    "secret_name", "secret_type", "enable_automatic_rotation", "alias_name", "key_version_id",
+    "primary_key_version",
+})
+# Structural keys of the two state shapes; everything else is dropped while decoding.
+_STRUCTURE = frozenset({
+    "version", "terraform_version", "serial", "lineage", "resources", "module", "mode", "type", "name",
+    "provider", "instances", "index_key", "attributes", "format_version", "values", "root_module",
+    "child_modules", "address", "index", "provider_name", "schema_version",
+})
+_SECRET_KEYS = frozenset({"secret_data", "plaintext", "password", "private_key_data_file", "sensitive_attributes",
+                          "sensitive_values", "private", "outputs"})
+
+
+@dataclass
+class StateInstance:
+    address: str
+    type: str
+    mode: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.attributes.get(name)
+
+
+@dataclass
+class StateFile:
+    path: Path
+    display: str
+    instances: dict[str, StateInstance] = field(default_factory=dict)
+
+    def kms(self) -> list[StateInstance]:
+        return [i for i in self.instances.values() if i.type.startswith("alicloud_kms_")]
+
+
+def _filtering_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Called for every JSON object as it is decoded: anything not structural or
+    # allowlisted (secret_data above all) is discarded before it is ever stored.
+    return {key: value for key, value in pairs
+            if key not in _SECRET_KEYS and (key in _STRUCTURE or key in ALLOWED_ATTRIBUTES)}
+
+
+def load_state(path: Path, display: str) -> StateFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(InputProblem(display, None, None, f"cannot read state: {exc.strerror or exc}")) from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_filtering_hook)
+    except UnicodeDecodeError:
+        raise InputFileError(InputProblem(display, None, None, "state is not UTF-8 JSON")) from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(InputProblem(display, exc.lineno, exc.colno, f"state is not valid JSON: {exc.msg}")) from None
+    if not isinstance(data, dict):
+        raise InputFileError(InputProblem(display, 1, None, "state must be a JSON object"))
+    state = StateFile(path=path, display=display)
+    if "values" in data or ("format_version" in data and "resources" not in data):
+        _read_show_json(data.get("values") or {}, state)
+    elif "resources" in data:
+        version = data.get("version")
+        if version != 4:
+            raise InputFileError(InputProblem(display, 1, None,
+                                              f"state format version {version!r} is not supported "
+                                              "(tfkms reads version 4, Terraform >= 0.12)"))
+        _read_v4(data, state)
+    else:
+        raise InputFileError(InputProblem(display, 1, None,
+                                          "not a Terraform state: expected a tfstate (version 4) or "
+                                          "`terraform show -json` output"))
+    return state
+
+
+def _read_v4(data: dict[str, Any], state: StateFile) -> None:
+    resources = data.get("resources")
+    if not isinstance(resources, list):
+        raise InputFileError(InputProblem(state.display, 1, None, "state 'resources' must be a list"))
+    for res in resources:
+        if not isinstance(res, dict) or not all(isinstance(res.get(k), str) for k in ("type", "name")):
+            raise InputFileError(InputProblem(state.display, None, None, "state resource without type/name"))
+        mode = res.get("mode", "managed")
+        prefix = (res["module"] + ".") if isinstance(res.get("module"), str) and res["module"] else ""
+        base = f"{prefix}{'data.' if mode == 'data' else ''}{res['type']}.{res['name']}"
+        for inst in res.get("instances") or []:
+            if not isinstance(inst, dict):
+                continue
+            key = inst.get("index_key")
+            address = base + format_key(key)
+            attrs = inst.get("attributes") or {}
+            state.instances[address] = StateInstance(address, res["type"], mode, _allowed(attrs))
+
+
+def _read_show_json(module: dict[str, Any], state: StateFile) -> None:
+    root = module.get("root_module") if "root_module" in module else module
+    stack = [root] if isinstance(root, dict) else []
+    while stack:
+        mod = stack.pop()
+        for res in mod.get("resources") or []:
+            if isinstance(res, dict) and isinstance(res.get("address"), str) and isinstance(res.get("type"), str):
+                state.instances[res["address"]] = StateInstance(res["address"], res["type"], res.get("mode", "managed"),
+                                                                _allowed(res.get("values") or {}))
+        stack.extend(m for m in mod.get("child_modules") or [] if isinstance(m, dict))
+
+
+def _allowed(attrs: Any) -> dict[str, Any]:
+    if not isinstance(attrs, dict):
+        return {}
+    return {k: v for k, v in attrs.items() if k in ALLOWED_ATTRIBUTES and isinstance(v, (str, bool, int, type(None)))}
