@@ -139,7 +139,8 @@ def fix(
     provider_version: ProviderVersionOpt = None,
 ) -> None:
     """After migrating: patch the configuration so the next plan destroys nothing."""
-    from tfkms.services import FixOptions, ScanOptions, TruthOptions, run_fix
+    from tfkms.analysis.fix import FixOptions
+    from tfkms.services import ScanOptions, TruthOptions, run_fix
 
     if strategy not in ("auto", "instance-id", "ignore-changes"):
         _fail("--strategy must be auto, instance-id or ignore-changes")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from tfkms.analysis.result import Result
@@ -15,6 +16,9 @@ from tfkms.knowledge.versions import ProviderVersion
 from tfkms.truth.index import Truth
 from tfkms.truth.model import Inventory
 from tfkms.truth.state import StateFile, load_state
+
+if TYPE_CHECKING:
+    from tfkms.analysis.fix import FixOptions
 
 
 @dataclass
@@ -145,6 +149,21 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str) -> Re
     problems: list[InputProblem] = []
     truth = load_truth(project, truth_options, problems)
     result = check_project(project, truth, target)
+    result.problems.extend(problems)
+    result.paths = [p.as_posix() for p in scan.paths]
+    return result
+
+
+def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions") -> Result:
+    from tfkms.analysis.fix import fix_project
+
+    project = load_project(scan)
+    problems: list[InputProblem] = []
+    truth = load_truth(project, truth_options, problems)
+    if not truth.states and not truth.has_cloud_facts and not problems:
+        raise TfkmsError("fix needs the post-migration truth: --state FILE, --inventory FILE or --live "
+                         "(or a terraform.tfstate in the root)")
+    result = fix_project(project, truth, options)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result

@@ -32,6 +32,10 @@ _VALUE_KEYS = frozenset({
 })
 _DROPPED = object()
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# One `module.NAME` step of a module address, with its optional instance key.
+_MODULE_NAME = re.compile(r'module\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
+
 _ACTION_REASONS = {
     "replace_because_cannot_update": "an attribute that cannot change in place differs",
     "replace_because_tainted": "the object is tainted",
@@ -92,11 +96,8 @@ class PlannedChange:
         return f"{modules}{self.type}.{self.name}"
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_MODULE_NAME = re.compile(r'module\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
-
-
 def guard_plan(path: Path, display: str) -> Result:
+    """TFKMS300 per KMS key/secret the plan deletes or replaces; `display` names the file."""
     result = Result(command="guard", paths=[display])
     try:
         text = _read_text(path, display)
@@ -137,9 +138,9 @@ def _read_text(path: Path, display: str) -> str:
     try:
         raw = path.read_bytes()
     except IsADirectoryError:
-        raise _problem(display, f"is a directory; pass the JSON of a saved plan ({HOW_TO_MAKE_A_PLAN})")
+        raise _problem(display, f"is a directory; pass the JSON of a saved plan ({HOW_TO_MAKE_A_PLAN})") from None
     except OSError as exc:
-        raise _problem(display, f"cannot read the plan file: {exc.strerror or exc}")
+        raise _problem(display, f"cannot read the plan file: {exc.strerror or exc}") from None
     if raw.startswith(b"PK\x03\x04"):
         raise _problem(display, "is a binary plan file, not its JSON; run "
                                 "`terraform show -json tf.plan > plan.json` and pass plan.json")
@@ -153,8 +154,9 @@ def _read_text(path: Path, display: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
-        raise _problem(display, f"is not {encoding.upper()} text; pass the output of "
-                                "`terraform show -json tf.plan`")
+        label = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise _problem(display, f"is not {label} text; pass the output of "
+                                "`terraform show -json tf.plan`") from None
 
 
 def _drop_values(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -170,7 +172,7 @@ def parse_plan_json(text: str, display: str) -> dict[str, object]:
     except json.JSONDecodeError as exc:
         # exc.msg never quotes the document, so no value can leak through the message.
         raise _problem(display, f"is not valid JSON ({exc.msg}); regenerate it with "
-                                "`terraform show -json tf.plan > plan.json`", exc.lineno, exc.colno)
+                                "`terraform show -json tf.plan > plan.json`", exc.lineno, exc.colno) from None
     if not isinstance(document, dict):
         raise _problem(display, "is not a Terraform plan: expected a JSON object", 1, 1)
     _require_plan_shape(document, display)
@@ -209,7 +211,8 @@ def _planned_change(entry: object, n: int, locator: "_ChangeLocator", display: s
     if not all(isinstance(value, str) and value for value in fields.values()):
         raise _problem(display, f"{where} lacks address, mode, type or name")
     change = entry.get("change")
-    actions = change.get("actions") if isinstance(change, dict) else None
+    change = change if isinstance(change, dict) else {}
+    actions = change.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
         raise _problem(display, f"{where} ({fields['address']}) has no change.actions list")
     module_address = entry.get("module_address")

@@ -218,7 +218,7 @@ def _block(text: str, block_type: str, labels: list[str], key_start: int, body: 
                                         end_line=_line(text, value.end), expr=_expr(text, value))
     return Block(type=block_type, labels=labels, start=key_start, end=body.end, line=_line(text, key_start),
                  end_line=_line(text, body.end), open_brace=body.start, close_brace=body.end - 1,
-                 attributes=attributes, blocks=blocks, syntax="json")
+                 attributes=attributes, blocks=blocks, syntax="json", json_node=body)
 
 
 def _bodies(node: JsonNode) -> list[JsonNode]:

@@ -47,6 +47,7 @@ class Block:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list["Block"] = field(default_factory=list)
     syntax: str = "hcl"
+    json_node: Any = None  # the body's JsonNode, for .tf.json blocks
 
     def child_blocks(self, block_type: str) -> list["Block"]:
         return [b for b in self.blocks if b.type == block_type]

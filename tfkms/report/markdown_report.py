@@ -7,6 +7,7 @@ under GitHub's body limit by cutting the least important details first, never th
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -304,6 +305,7 @@ def fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("tfkms.report", "templates"),
@@ -318,14 +320,8 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-_ENV: jinja2.Environment | None = None
-
-
 def _render_view(view: CommentView) -> str:
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment()
-    return _ENV.get_template("comment.md.j2").render(view=view)
+    return _environment().get_template("comment.md.j2").render(view=view)
 
 
 def _size(text: str) -> int:

@@ -29,7 +29,8 @@ def render(result: Result, *, base: Path | None = None) -> str:
     """`base` is the folder relative uris start from (the working directory by default)."""
     base = base if base is not None else Path.cwd()
     rule_ids = [*RULES, INPUT_ERROR_RULE]
-    results = [_finding_result(f, result, rule_ids, base) for f in result.findings]
+    fingerprints = _fingerprints(result.findings)
+    results = [_finding_result(f, fp, result, rule_ids, base) for f, fp in zip(result.findings, fingerprints)]
     results += [_problem_result(p, rule_ids, base) for p in result.problems]
     run = {
         "tool": {"driver": {
@@ -81,7 +82,8 @@ def _rule_descriptor(rule_id: str) -> dict[str, object]:
             "properties": {"phase": rule.phase}}
 
 
-def _finding_result(finding: Finding, result: Result, rule_ids: list[str], base: Path) -> dict[str, object]:
+def _finding_result(finding: Finding, fingerprint: str, result: Result, rule_ids: list[str],
+                    base: Path) -> dict[str, object]:
     text = finding.message if not finding.hint else f"{finding.message}\n{finding.hint}"
     out: dict[str, object] = {
         "ruleId": finding.rule,
@@ -89,7 +91,7 @@ def _finding_result(finding: Finding, result: Result, rule_ids: list[str], base:
         "level": LEVELS[finding.severity],
         "message": {"text": text},
         "locations": [_location(finding, result, base)],
-        "partialFingerprints": {"tfkmsFinding/v1": _fingerprint(finding)},
+        "partialFingerprints": {"tfkmsFinding/v1": fingerprint},
     }
     if finding.suppressed:
         out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
@@ -137,10 +139,18 @@ def _notification(problem: InputProblem, base: Path) -> dict[str, object]:
             "locations": [{"physicalLocation": _physical(problem.file, problem.line or 1, problem.column, base)}]}
 
 
-def _fingerprint(finding: Finding) -> str:
-    # Stable across line shifts: the rule and what it is about, not where it sits.
-    subject = finding.address or f"{finding.file}:{finding.line}"
-    return hashlib.sha256(f"{finding.rule}\0{subject}\0{finding.file or ''}".encode()).hexdigest()[:32]
+def _fingerprints(findings: list[Finding]) -> list[str]:
+    """Stable across line shifts: the rule and what it is about, not where it sits. A repeat of
+    the same rule, address and file (a plan's current and deposed object) is numbered, so code
+    scanning keeps both alerts."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        subject = finding.address or f"{finding.file}:{finding.line}"
+        key = f"{finding.rule}\0{subject}\0{finding.file or ''}"
+        seen[key] = seen.get(key, 0) + 1
+        out.append(hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32])
+    return out
 
 
 def _is_relative(uri: str) -> bool:

@@ -1,0 +1,7 @@
+"""`python -m tfkms.emulator --inventory FILE ...`: the `tfkms emulator` command, standalone."""
+import typer
+
+from tfkms.cli_live import emulator
+
+if __name__ == "__main__":
+    typer.run(emulator)

@@ -1,0 +1,64 @@
+"""Apply a file's edits: reject overlaps, splice, re-parse, and (with --write) write atomically."""
+from __future__ import annotations
+
+from tfkms.analysis.result import Edit, FilePatch
+from tfkms.config.files import parse_source
+from tfkms.config.syntax import SourceFile
+from tfkms.errors import InputFileError, InputProblem, TfkmsError
+from tfkms.patch.writer import write_bytes_atomic
+
+
+class EditConflict(Exception):
+    pass
+
+
+def splice(text: str, edits: list[Edit]) -> str:
+    ordered = sorted(_dedupe(edits), key=lambda e: (e.start, e.end))
+    out: list[str] = []
+    pos = 0
+    for edit in ordered:
+        if edit.start < pos:
+            raise EditConflict(f"overlapping edits at line {edit.line}")
+        out.append(text[pos:edit.start])
+        out.append(edit.after)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _dedupe(edits: list[Edit]) -> list[Edit]:
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for e in edits:
+        key = (e.start, e.end, e.after)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def build_patch(source: SourceFile, edits: list[Edit]) -> tuple[FilePatch | None, InputProblem | None]:
+    """The patched file, or a problem when the edits conflict or the result does not parse."""
+    try:
+        patched = splice(source.text, edits)
+    except EditConflict as exc:
+        return None, InputProblem(source.display, None, None, f"{exc}; file left unchanged")
+    if patched == source.text:
+        return None, None
+    try:
+        parse_source(source.path, source.display, patched)
+    except InputFileError as exc:
+        return None, InputProblem(source.display, exc.problem.line, exc.problem.column,
+                                  f"patched text would not parse ({exc.problem.message}); file left unchanged")
+    return FilePatch(display=source.display, path=source.path, original=source.text, patched=patched), None
+
+
+def write_patch(patch: FilePatch, source: SourceFile) -> InputProblem | None:
+    if ".terraform" in patch.path.parts:
+        return InputProblem(patch.display, None, None, "tfkms never writes under .terraform/")
+    try:
+        write_bytes_atomic(patch.path, patch.patched.encode("utf-8"), expect=(source.mtime_ns, source.size))
+    except TfkmsError as exc:
+        return InputProblem(patch.display, None, None, str(exc))
+    patch.written = True
+    return None

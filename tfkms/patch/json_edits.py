@@ -1,0 +1,77 @@
+"""Edits to `.tf.json` files, in place, keeping the file's own indentation."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tfkms.analysis.result import Edit
+from tfkms.config.syntax import Attribute, Block, SourceFile
+from tfkms.patch.layout import indent_at, line_end
+
+
+def _edit(source: SourceFile, start: int, end: int, after: str) -> Edit:
+    return Edit(file=source.display, line=source.line_of(start), start=start, end=end,
+                before=source.text[start:end], after=after)
+
+
+def json_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def replace_value(source: SourceFile, attr: Attribute, value: Any) -> Edit:
+    return _edit(source, attr.expr.start, attr.expr.end, json_value(value))
+
+
+def _insert_member(source: SourceFile, obj: Any, key: str, value_text: str) -> Edit:
+    """Add `"key": value` as the last member of a JSON object node."""
+    text, nl = source.text, source.newline
+    member = f"{json_value(key)}: {value_text}"
+    if not obj.members:
+        return _edit(source, obj.start + 1, obj.end - 1, member)
+    _, key_start, last = obj.members[-1]
+    if "\n" not in text[obj.start:obj.end]:
+        return _edit(source, last.end, last.end, f", {member}")
+    indent = indent_at(text, key_start)
+    return _edit(source, last.end, last.end, f",{nl}{indent}{member}")
+
+
+def insert_attribute(source: SourceFile, block: Block, name: str, value: Any) -> list[Edit]:
+    return [_insert_member(source, block.json_node, name, json_value(value))]
+
+
+def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) -> list[Edit]:
+    from tfkms.patch.hcl_edits import CannotEdit, ignore_changes_names
+
+    lifecycles = resource.child_blocks("lifecycle")
+    if not lifecycles:
+        text, nl = source.text, source.newline
+        body = resource.json_node
+        if body.members and "\n" in text[body.start:body.end]:
+            indent = indent_at(text, body.members[-1][1])
+            unit = indent[len(indent_at(text, body.start)):] or "  "
+            inner = f"{{{nl}{indent}{unit}\"ignore_changes\": {json_value(names)}{nl}{indent}}}"
+            return [_insert_member(source, body, "lifecycle", inner)]
+        return [_insert_member(source, body, "lifecycle", json_value({"ignore_changes": names}))]
+    lifecycle = lifecycles[0]
+    attr = lifecycle.attributes.get("ignore_changes")
+    if attr is None:
+        return [_insert_member(source, lifecycle.json_node, "ignore_changes", json_value(names))]
+    listed = ignore_changes_names(attr)
+    if listed is None:
+        raise CannotEdit(f"ignore_changes at {source.display}:{attr.line} is not a list")
+    present, covers_all = listed
+    missing = [n for n in names if n not in present]
+    if covers_all or not missing:
+        return []
+    array = attr.expr.node
+    if not array.items:
+        return [replace_value(source, attr, missing)]
+    last = array.items[-1]
+    text, nl = source.text, source.newline
+    if "\n" in text[array.start:array.end]:
+        indent = indent_at(text, last.start)
+        return [_edit(source, last.end, last.end, "".join(f",{nl}{indent}{json_value(n)}" for n in missing))]
+    return [_edit(source, last.end, last.end, "".join(f", {json_value(n)}" for n in missing))]
+
+
+__all__ = ["add_ignore_changes", "insert_attribute", "json_value", "line_end", "replace_value"]
