@@ -278,10 +278,28 @@ def _ending_newline(text: str) -> str:
 
 # -- rendering -------------------------------------------------------------------------------
 
+# A code span: a backtick run, content, the same run. One after a backslash is not taken as a
+# span, so everything around it is escaped (the safe reading of `\``).
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
 def escape_text(text: str) -> str:
-    """Prose from findings: no HTML gets through, and it stays on one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.splitlines())
+    """Prose from findings, on one line, with no HTML getting through.
+
+    Code spans stay as they are: Markdown shows their content literally, so `a > b` must not
+    become `a &gt; b`. Outside them every `<` is escaped, so no HTML tag can open and swallow
+    a span."""
+    text = " ".join(text.splitlines())
+    out, pos = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [_escape_html(text[pos:span.start()]), span.group(0)]
+        pos = span.end()
+    out.append(_escape_html(text[pos:]))
+    return "".join(out)
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_cell(text: str) -> str:

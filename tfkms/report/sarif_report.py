@@ -18,7 +18,6 @@ from tfkms.errors import InputProblem
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/tfkms/tfkms"
 INPUT_ERROR_RULE = "input-error"  # not a TFKMS id: input problems cannot be suppressed or renumbered
 SRCROOT = "%SRCROOT%"
 
@@ -37,7 +36,6 @@ def render(result: Result, *, base: Path | None = None) -> str:
             "name": "tfkms",
             "version": tfkms.__version__,
             "semanticVersion": tfkms.__version__,
-            "informationUri": INFORMATION_URI,
             "rules": [_rule_descriptor(rule_id) for rule_id in rule_ids],
         }},
         # Separates check, fix and guard uploads of one commit in code scanning.
