@@ -42,6 +42,7 @@ class EmulatorOptions:
     throttle_retry_after_ms: int | None = None  # adds x-acs-retry-after (SDK: ThrottlingException)
     fail_rate: float = 0.0  # probability of a 503 on a signed call
     always_fail: frozenset[str] = frozenset()  # actions that always answer 503
+    unsupported: frozenset[str] = frozenset()  # actions answered as unknown (an older or partial gateway)
     drop_every: int = 0  # every Nth signed call: close the connection without an answer
     latency_ms: float = 0.0  # added to every API answer
     seed: int = 0
@@ -107,6 +108,8 @@ class KmsEmulator:
             if fault is not None:
                 raise fault
             params = {k: v for k, v in signed.params.items() if k != "RegionId"}
+            if action in self.options.unsupported:
+                raise ApiError(404, "InvalidAction.NotFound", f"Specified api {action} is not found, please check your url and method.")
             answer = dispatch(self.state, region, action, params)
             self._record(CallRecord(action, region, 200, None, signed.signature, provider, params))
             return 200, {}, {"RequestId": self._request_id(), **answer}

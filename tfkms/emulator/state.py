@@ -178,8 +178,8 @@ def _account_of(inventory: Inventory) -> str:
     for region in inventory.regions.values():
         for obj in [*region.keys, *region.secrets]:
             parts = (obj.arn or "").split(":")
-            if len(parts) >= 5 and parts[4].isdigit():
-                return parts[4]
+            if len(parts) >= 5 and parts[3].isdigit():
+                return parts[3]
     return DEFAULT_ACCOUNT
 
 
