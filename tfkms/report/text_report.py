@@ -30,8 +30,11 @@ def render(result: Result, color: bool = False) -> str:
         if result.command == "fix":
             table.add_column("decision", overflow="fold")
         for f in findings:
+            message = Text(f.message)
+            if f.needs_action:
+                message.append(f"\nhint: {f.hint}", style="dim" if color else "")
             row = [f.rule, Text(_severity(f), style=_STYLE.get(f.severity.value, "") if color else ""),
-                   f.address or "", _location(f), f.message]
+                   f.address or "", _location(f), message]
             if result.command == "fix":
                 row.append(_decision(f))
             table.add_row(*row)

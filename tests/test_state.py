@@ -1,0 +1,67 @@
+"""State files: both shapes, module/index addresses, the allowlist, clear errors."""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from conftest import CANARY
+from tfkms.errors import InputFileError
+from tfkms.truth.state import load_state
+
+V4 = {
+    "version": 4, "terraform_version": "1.9.8", "serial": 12, "lineage": "3f1c", "outputs": {
+        "db_password": {"value": CANARY, "type": "string", "sensitive": True}},
+    "resources": [
+        {"module": 'module.kms["prod"]', "mode": "managed", "type": "alicloud_kms_key", "name": "this",
+         "provider": 'provider["registry.terraform.io/aliyun/alicloud"]',
+         "instances": [{"index_key": 0, "schema_version": 0, "attributes": {
+             "id": "key-1", "dkms_instance_id": "kst-a", "protection_level": "SOFTWARE", "tags": {"a": "b"},
+             "policy": "{}"}, "sensitive_attributes": []}]},
+        {"mode": "managed", "type": "alicloud_kms_secret", "name": "db",
+         "provider": 'provider["registry.terraform.io/aliyun/alicloud"]',
+         "instances": [{"schema_version": 0, "attributes": {
+             "id": "db", "secret_name": "db", "secret_data": CANARY, "version_id": "v1",
+             "dkms_instance_id": "kst-a", "encryption_key_id": "key-1"},
+             "sensitive_attributes": [[{"type": "get_attr", "value": "secret_data"}]]}]},
+    ],
+}
+
+SHOW = {
+    "format_version": "1.0", "terraform_version": "1.9.8",
+    "values": {"root_module": {
+        "resources": [{"address": "alicloud_kms_secret.db", "mode": "managed", "type": "alicloud_kms_secret",
+                       "name": "db", "provider_name": "registry.terraform.io/aliyun/alicloud", "schema_version": 0,
+                       "values": {"secret_name": "db", "secret_data": CANARY, "dkms_instance_id": "kst-a"},
+                       "sensitive_values": {"secret_data": True}}],
+        "child_modules": [{"address": 'module.kms["prod"]', "resources": [
+            {"address": 'module.kms["prod"].alicloud_kms_key.this[0]', "mode": "managed",
+             "type": "alicloud_kms_key", "name": "this", "index": 0,
+             "values": {"id": "key-1", "dkms_instance_id": "kst-a"}}]}]}},
+}
+
+
+@pytest.mark.parametrize("data", [V4, SHOW], ids=["tfstate-v4", "show-json"])
+def test_both_shapes_give_the_same_addresses(tmp_path: Path, data: dict) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    state = load_state(path, "s.json")
+    assert set(state.instances) == {'module.kms["prod"].alicloud_kms_key.this[0]', "alicloud_kms_secret.db"}
+    assert state.instances["alicloud_kms_secret.db"].get("dkms_instance_id") == "kst-a"
+    assert CANARY.encode() not in pickle.dumps(state), "a secret value was kept in memory"
+    assert "tags" not in state.instances['module.kms["prod"].alicloud_kms_key.this[0]'].attributes
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"version": 3, "resources": []}', "version 3 is not supported"),
+    ('{"a": 1}', "not a Terraform state"),
+    ('{\n  "version": 4,\n  "resources": [\n}', "s.json:4:1: state is not valid JSON"),
+    ("[]", "must be a JSON object"),
+])
+def test_bad_state_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(content)
+    with pytest.raises(InputFileError, match=message):
+        load_state(path, "s.json")
