@@ -10,7 +10,7 @@ from tfkms.analysis.fix_needs import InstanceNeeds, Need, instance_needs
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Edit, Finding, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.model import ResourceBlock
+from tfkms.config.model import ModuleCall, ResourceBlock
 from tfkms.config.project import UNKNOWN_KEY, Project, ResourceInstance, Root, format_key
 from tfkms.config.syntax import SourceFile
 from tfkms.patch import hcl_edits, json_edits
@@ -34,6 +34,7 @@ class _Group:
     resource: ResourceBlock
     instances: list[ResourceInstance] = field(default_factory=list)
     needs: list[InstanceNeeds] = field(default_factory=list)
+    thread_calls: dict[int, ModuleCall] = field(default_factory=dict)  # call sites a variable is threaded through
 
 
 def _hcl_string(value: Any) -> str:
@@ -91,21 +92,33 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
                          else truth.secret(inst))
                 if cloud is None:
                     continue
-                if not cloud.dkms_instance_id:
-                    result.findings.append(_finding("TFKMS206", inst, "not migrated yet: nothing to patch"))
-                    continue
                 migrated_here = True
-                group.needs.append(instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
-                                                  _referenced_key_id(inst, truth)))
+                needs = instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
+                                       _referenced_key_id(inst, truth))
+                if not cloud.dkms_instance_id and _migration_visible(root, truth):
+                    if not needs.needs:
+                        result.findings.append(_finding("TFKMS206", inst, "not migrated yet: nothing to patch"))
+                    needs.rotation = []  # rotation is a post-migration matter
+                group.needs.append(needs)
         if migrated_here:
             _version_findings(root, result)
     edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]] = {}
-    for group in groups.values():
+    all_groups = list(groups.values())
+    for group in all_groups:
         if group.needs:
-            _decide(group, options, result, edits_by_file, project)
+            _decide(group, options, result, edits_by_file, project, all_groups)
     _build_patches(result, edits_by_file, options)
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.address or "", f.rule))
     return result
+
+
+def _migration_visible(root: Root, truth: Truth) -> bool:
+    """Whether a missing instance id means "not migrated": providers < 1.183.0 never store it
+    in state, so only the API (inventory/live) can tell there."""
+    from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
+
+    version = root.provider_version
+    return truth.has_cloud_facts or (version is not None and version >= DKMS_INSTANCE_ID_SINCE)
 
 
 def _finding(rule: str, inst: ResourceInstance, message: str, severity: Severity | None = None,
@@ -149,15 +162,19 @@ def _module_instances(group: _Group) -> set[tuple[str, tuple]]:
 
 
 def _decide(group: _Group, options: FixOptions, result: Result,
-            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], project: Project) -> None:
+            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], project: Project,
+            siblings: list[_Group]) -> None:
     needs = [n for inst_needs in group.needs for n in inst_needs.needs]
     rotation = sorted({r for inst_needs in group.needs for r in inst_needs.rotation})
     first = group.needs[0].inst
+    rotation_findings = []
     for inst_needs in group.needs:
         if inst_needs.rotation_notes:
-            result.findings.append(_finding("TFKMS205", inst_needs.inst,
-                                            "rotation differs after migration (in-place update): "
-                                            + "; ".join(inst_needs.rotation_notes)))
+            ignored = f"; ignored in lifecycle ({', '.join(inst_needs.rotation)})" if inst_needs.rotation else ""
+            rotation_findings.append(_finding("TFKMS205", inst_needs.inst,
+                                              "rotation differs after migration (in-place update): "
+                                              + "; ".join(inst_needs.rotation_notes) + ignored))
+    result.findings.extend(rotation_findings)
     if not needs and not rotation:
         return
     if not first.module.editable:
@@ -170,7 +187,7 @@ def _decide(group: _Group, options: FixOptions, result: Result,
                              Severity.ERROR)
                 result.findings.append(f)
         return
-    plan = _plan(group, needs, rotation, options)
+    plan = _plan(group, needs, rotation, options, siblings)
     edits = _edits(group, plan, edits_by_file, project)
     attached = False
     for inst_needs in group.needs:
@@ -188,9 +205,12 @@ def _decide(group: _Group, options: FixOptions, result: Result,
                 f.edits, attached = edits, True
             result.findings.append(f)
     if not attached and edits:  # rotation-only group
-        f = _finding("TFKMS205", first, f"--ignore-rotation: ignoring {', '.join(rotation)}")
+        if rotation_findings:
+            f = rotation_findings[0]
+        else:
+            f = _finding("TFKMS205", first, f"--ignore-rotation: {', '.join(rotation)} ignored in lifecycle")
+            result.findings.append(f)
         f.strategy, f.reason, f.edits = "ignore-changes", "--ignore-rotation", edits
-        result.findings.append(f)
 
 
 def _need_line(inst: ResourceInstance, need: Need) -> int:
@@ -198,7 +218,8 @@ def _need_line(inst: ResourceInstance, need: Need) -> int:
     return attr.line if attr is not None else inst.resource.block.line
 
 
-def _plan(group: _Group, needs: list[Need], rotation: list[str], options: FixOptions) -> _Plan:
+def _plan(group: _Group, needs: list[Need], rotation: list[str], options: FixOptions,
+          siblings: list[_Group]) -> _Plan:
     plan = _Plan(ignore=list(rotation))
     resource = group.resource
     iterated = resource.attr("count") is not None or resource.attr("for_each") is not None
@@ -212,6 +233,8 @@ def _plan(group: _Group, needs: list[Need], rotation: list[str], options: FixOpt
             ignore_reason = "--strategy ignore-changes"
         elif any(n.rule == "TFKMS204" for n in attr_needs):
             ignore_reason = "the value is an expression tfkms cannot check or rewrite"
+        elif any(isinstance(n.current, str) and n.current.startswith("alias/") for n in attr_needs):
+            ignore_reason = "config names the key by alias: kept as written, the key id the cloud reports is ignored"
         elif any(n.current is not None and not n.literal for n in attr_needs):
             ignore_reason = "the value comes from an expression tfkms cannot safely rewrite"
         else:
@@ -221,7 +244,7 @@ def _plan(group: _Group, needs: list[Need], rotation: list[str], options: FixOpt
                 plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
                 continue
             if attribute == "dkms_instance_id" and shared and not iterated and _can_thread(group):
-                plan.thread = _thread_values(group)
+                plan.thread = _thread_values(group, siblings)
                 plan.reasons[attribute] = ("instance-id", "local module used by several callers: a variable "
                                            "threaded through each call site")
                 continue
@@ -275,19 +298,32 @@ def _can_thread(group: _Group) -> bool:
     return all(len(i.module.steps) == 1 and i.module.calls[-1].file.syntax == "hcl" for i in group.instances)
 
 
-def _thread_values(group: _Group) -> tuple[str, dict[int, str]]:
-    module_dir_resources = [r for r in group.instances[0].module.dir.resources if r.type in (KEY_TYPE, SECRET_TYPE)]
-    name = "dkms_instance_id" if len(module_dir_resources) == 1 and \
-        "dkms_instance_id" not in group.instances[0].module.dir.variables else f"{group.resource.name}_dkms_instance_id"
-    per_call: dict[int, dict[Any, Any]] = {}
-    calls: dict[int, Any] = {}
+def _per_call(group: _Group) -> dict[int, dict[Any, Any]]:
+    """For each module call site: instance key of the call -> instance id the cloud reports."""
     desired = _desired_by_instance(group, "dkms_instance_id")
+    per_call: dict[int, dict[Any, Any]] = {}
     for inst in group.instances:
-        call = inst.module.calls[-1]
-        calls[id(call)] = call
-        per_call.setdefault(id(call), {})[inst.module.steps[-1][1]] = desired.get(inst.address)
+        per_call.setdefault(id(inst.module.calls[-1]), {})[inst.module.steps[-1][1]] = desired.get(inst.address)
+    return per_call
+
+
+def _thread_name(group: _Group, siblings: list[_Group]) -> str:
+    """One `dkms_instance_id` variable when every threaded resource of the module lives in the
+    same instance per caller (the usual case); else one variable per resource."""
+    module_dir = group.instances[0].module.dir
+    threaded = [g for g in siblings if g.instances and g.instances[0].module.dir is module_dir
+                and any(n.rule == "TFKMS200" for i in g.needs for n in i.needs)]
+    shared = all(_per_call(g) == _per_call(group) for g in threaded)
+    if shared and "dkms_instance_id" not in module_dir.variables:
+        return "dkms_instance_id"
+    return f"{group.resource.name}_dkms_instance_id"
+
+
+def _thread_values(group: _Group, siblings: list[_Group]) -> tuple[str, dict[int, str]]:
+    name = _thread_name(group, siblings)
+    calls = {id(inst.module.calls[-1]): inst.module.calls[-1] for inst in group.instances}
     values: dict[int, str] = {}
-    for call_id, by_key in per_call.items():
+    for call_id, by_key in _per_call(group).items():
         distinct = set(by_key.values())
         if len(distinct) == 1:
             value = distinct.pop()
@@ -299,7 +335,7 @@ def _thread_values(group: _Group) -> tuple[str, dict[int, str]]:
             values[call_id] = "{\n" + "\n".join(lines) + "\n}[each.key]"
         elif all(isinstance(k, int) for k in by_key):
             values[call_id] = "[" + ", ".join(_hcl_string(by_key.get(i)) for i in range(max(by_key) + 1)) + "][count.index]"
-    group.thread_calls = calls  # type: ignore[attr-defined]
+    group.thread_calls = calls
     return name, values
 
 
@@ -345,7 +381,7 @@ def _path_of(edit: Edit, group: _Group, project: Project) -> tuple[Path, SourceF
 
 def _sources(group: _Group) -> list[SourceFile]:
     out = [group.resource.file]
-    for call in getattr(group, "thread_calls", {}).values():
+    for call in group.thread_calls.values():
         out.append(call.file)
     return out
 
@@ -387,7 +423,7 @@ def _thread_edits(group: _Group, plan: _Plan) -> list[Edit]:
             f"  default     = null\n"
             f"}}\n")))
     for call_id, value in values.items():
-        call = group.thread_calls[call_id]  # type: ignore[attr-defined]
+        call = group.thread_calls[call_id]
         existing = call.block.attributes.get(variable)
         text = _indent_multiline(value, child_indent(call.file, call.block), call.file.newline)
         out += [hcl_edits.replace_value(call.file, existing, text)] if existing else hcl_edits.insert_attribute(

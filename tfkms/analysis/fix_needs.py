@@ -89,8 +89,8 @@ def instance_needs(inst: ResourceInstance, cloud: CloudKey | CloudSecret, versio
 def _dkms_need(out: InstanceNeeds, is_key: bool, version: ProviderVersion) -> None:
     inst, wanted = out.inst, out.cloud.dkms_instance_id
     current = inst.value("dkms_instance_id")
-    if current == wanted:
-        return
+    if not wanted or current == wanted:
+        return  # not migrated (or unknowable): nothing the instance id can break yet
     literal = is_literal(inst, "dkms_instance_id")
     if current is None:
         if is_key and version >= KEY_DKMS_COMPUTED_SINCE:
@@ -142,9 +142,11 @@ def _encryption_key_need(out: InstanceNeeds, referenced_key_id: str | None) -> N
     if current == wanted:
         return
     said = f"config says {current!r}" if current is not None else "config omits it"
+    # A key named by alias is the user's intent: keep it, do not overwrite it with an id.
+    by_alias = isinstance(current, str) and current.startswith("alias/")
     out.needs.append(Need("TFKMS202", "encryption_key_id", wanted, current,
                           f"{said}, the cloud reports {wanted}: encryption_key_id is ForceNew and not Computed",
-                          literal=current is None or is_literal(inst, "encryption_key_id")))
+                          literal=not by_alias and (current is None or is_literal(inst, "encryption_key_id"))))
 
 
 def _rotation(out: InstanceNeeds, is_key: bool, version: ProviderVersion, ignored: set[str],

@@ -142,6 +142,9 @@ class EmulatorState:
                 problems.append(f"key {key.key_id} is {key.key_state}; only Enabled keys can be migrated")
             if key.automatic_rotation == "Enabled":
                 problems.append(f"key {key.key_id} has automatic rotation on; disable it before migrating")
+            refusal = _matrix_refusal(key, region_name, region.instances[instance_id].instance_type)
+            if refusal:
+                problems.append(f"key {key.key_id}: {refusal}")
         return record
 
     def _check_secret(self, region: RegionState, region_name: str, name: str, instance_id: str, batch: set[str], problems: list[str]) -> CloudSecret | None:
@@ -171,6 +174,24 @@ class EmulatorState:
         record.versions = [(self._new_version_id(), now) for _ in record.versions]
         record.key = replace(key, dkms_instance_id=instance.instance_id, protection_level=level,
                              primary_key_version=record.versions[-1][0])
+
+
+# The vendor guide's explicit refusals (kms-migration-guide.txt, "Notes on key migration").
+_SOFTWARE_KEYS_NOT_FOR_HARDWARE = frozenset({"RSA_2048", "EC_P256", "EC_P256K"})
+_HSM_KEYS_NOT_FOR_SOFTWARE = frozenset({"Aliyun_SM4", "EC_SM2"})
+
+
+def _matrix_refusal(key: CloudKey, region: str, instance_type: str | None) -> str | None:
+    if key.protection_level == "HSM":
+        if not region.startswith("cn-") or region == "cn-hongkong":
+            return "HSM keys outside the Chinese mainland cannot be migrated"
+        if key.origin == "EXTERNAL":
+            return "BYOK keys at HSM level cannot be migrated"
+        if instance_type == "software" and key.key_spec in _HSM_KEYS_NOT_FOR_SOFTWARE:
+            return f"an HSM {key.key_spec} key cannot move to a software instance"
+    elif instance_type == "hardware" and key.key_spec in _SOFTWARE_KEYS_NOT_FOR_HARDWARE:
+        return f"a software-protected {key.key_spec} key cannot move to a hardware instance"
+    return None
 
 
 def _account_of(inventory: Inventory) -> str:

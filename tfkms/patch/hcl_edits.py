@@ -49,13 +49,30 @@ def insert_attribute(source: SourceFile, block: Block, name: str, value_text: st
         return [_edit(source, at, at, f"{indent}{name} = {value_text}{nl}")]
     at = next_line_start(text, anchor.end)
     separator, spaces = "", " "
-    if chains_after(anchor) and line_start(text, anchor.start) != line_start(text, block.open_brace):
-        width = equals_column(text, anchor) - len(indent_at(text, anchor.start))
+    chain = _alignment_chain(source, block, anchor)
+    columns = {equals_column(text, a) - len(indent_at(text, a.start)) for a in chain}
+    if chain and len(columns) == 1:  # an aligned group (what `terraform fmt` leaves)
+        width = columns.pop()
         if len(name) < width:
             spaces = " " * (width - len(name))
-        elif len(name) > width - 1:
-            separator = nl  # longer than the group: a group of its own
+        else:
+            separator = nl  # longer than the group: a group of its own, nothing realigned
     return [_edit(source, at, at, f"{separator}{indent}{name}{spaces}= {value_text}{nl}")]
+
+
+def _alignment_chain(source: SourceFile, block: Block, anchor: Attribute) -> list[Attribute]:
+    """The attributes `terraform fmt` aligns together with the anchor: consecutive lines, each a
+    single-line value or a heredoc. Empty when the anchor cannot start or continue a chain."""
+    text = source.text
+    if not chains_after(anchor) or line_start(text, anchor.start) == line_start(text, block.open_brace):
+        return []
+    ordered = sorted(block.attributes.values(), key=lambda a: a.start)
+    chain = [anchor]
+    for attr in reversed(ordered[:ordered.index(anchor)]):
+        if not chains_after(attr) or attr.end_line + 1 != chain[-1].line:
+            break
+        chain.append(attr)
+    return chain
 
 
 def insert_block(source: SourceFile, block: Block, header: str, lines: list[str]) -> list[Edit]:

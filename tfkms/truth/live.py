@@ -224,6 +224,7 @@ class _Run:
                 if tolerate is not None and tolerate(failure):
                     return None
                 if not failure.retryable or attempt >= self.options.max_attempts:
+                    self.stop.set()  # no other thread starts a new attempt from now on
                     raise LiveCallError(region, action, failure.code, failure.status, failure.detail, attempt) from None
                 ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
                 delay = failure.retry_after_s if failure.retry_after_s is not None else ceiling * self.options.jitter()
@@ -254,18 +255,30 @@ class _Run:
         """Run (region, job) pairs on the pool; the first failure cancels the rest."""
         futures: dict[Future, int] = {self.pool.submit(job): i for i, (_, job) in enumerate(jobs)}
         results: list[Any] = [None] * len(jobs)
+        failure: BaseException | None = None
         try:
             for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                if self.progress:
-                    self.progress.advance(jobs[index][0])
-        except BaseException:
-            self.stop.set()
-            for future in futures:
-                future.cancel()
+                if future.cancelled():
+                    continue
+                error = future.exception()
+                if error is None:
+                    results[futures[future]] = future.result()
+                    if self.progress:
+                        self.progress.advance(jobs[futures[future]][0])
+                elif failure is None or (isinstance(failure, _Cancelled) and not isinstance(error, _Cancelled)):
+                    failure = error  # keep the real cause, not a thread that merely stopped
+                    self._cancel(futures)
+        except BaseException:  # KeyboardInterrupt while waiting
+            self._cancel(futures)
             raise
+        if failure is not None:
+            raise failure
         return results
+
+    def _cancel(self, futures: Iterable[Future]) -> None:
+        self.stop.set()
+        for future in futures:
+            future.cancel()
 
 
 def _credential_client(options: LiveOptions) -> Any:
