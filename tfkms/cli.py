@@ -36,6 +36,7 @@ LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the KMS API for curre
 RegionOpt = Annotated[Optional[list[str]], typer.Option("--region", help="Region(s) for --live.")]
 EndpointOpt = Annotated[Optional[str], typer.Option("--endpoint", help="KMS API endpoint (e.g. http://127.0.0.1:PORT).")]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="aliyun CLI profile for credentials.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the parse cache.")]
 ProviderVersionOpt = Annotated[Optional[str], typer.Option(
     "--provider-version", help="alicloud provider version to assume (overrides lock files and constraints).")]
 
@@ -109,13 +110,14 @@ def check(
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Before migrating: which KMS resources can move, what must change first, in which batches."""
     from tfkms.services import ScanOptions, TruthOptions, run_check
 
     if target not in ("software", "hardware"):
         _fail("--target must be software or hardware")
-    result = _run(run_check, ScanOptions(paths, exclude or [], provider_version),
+    result = _run(run_check, ScanOptions(paths, exclude or [], provider_version, not no_cache),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile), target)
     raise typer.Exit(int(_emit(result, fmt, output)))
 
@@ -137,6 +139,7 @@ def fix(
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """After migrating: patch the configuration so the next plan destroys nothing."""
     from tfkms.analysis.fix import FixOptions
@@ -144,7 +147,7 @@ def fix(
 
     if strategy not in ("auto", "instance-id", "ignore-changes"):
         _fail("--strategy must be auto, instance-id or ignore-changes")
-    result = _run(run_fix, ScanOptions(paths, exclude or [], provider_version),
+    result = _run(run_fix, ScanOptions(paths, exclude or [], provider_version, not no_cache),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile),
                   FixOptions(strategy=strategy, write=write, ignore_rotation=ignore_rotation))
     raise typer.Exit(int(_emit(result, fmt, output)))

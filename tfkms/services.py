@@ -26,6 +26,8 @@ class ScanOptions:
     paths: list[Path]
     exclude: list[str] = field(default_factory=list)
     provider_version: str | None = None
+    use_cache: bool = True
+    workers: int | None = None
 
 
 @dataclass
@@ -50,7 +52,10 @@ def load_project(scan: ScanOptions) -> Project:
             override = ProviderVersion.parse(scan.provider_version)
         except ValueError:
             raise TfkmsError(f"--provider-version: {scan.provider_version!r} is not a version like 1.230.0") from None
-    return build_project(scan.paths, scan.exclude, override)
+    from tfkms.config.parallel import ParseCache
+
+    cache = ParseCache.default() if scan.use_cache else None
+    return build_project(scan.paths, scan.exclude, override, cache=cache, workers=scan.workers)
 
 
 def _match_root(project: Project, name: str) -> Root | None:

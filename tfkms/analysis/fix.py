@@ -380,7 +380,7 @@ def _path_of(edit: Edit, group: _Group, project: Project) -> tuple[Path, SourceF
 
 
 def _sources(group: _Group) -> list[SourceFile]:
-    out = [group.resource.file]
+    out = [group.resource.file, _variables_file(group)]
     for call in group.thread_calls.values():
         out.append(call.file)
     return out
@@ -416,9 +416,11 @@ def _thread_edits(group: _Group, plan: _Plan) -> list[Edit]:
     out: list[Edit] = []
     module_dir = group.instances[0].module.dir
     if variable not in module_dir.variables:
-        out.append(hcl_edits.append_top_level_block(group.resource.file, (
+        what = (f"{group.resource.config_name} was" if variable != "dkms_instance_id"
+                else "this module's keys and secrets were")
+        out.append(hcl_edits.append_top_level_block(_variables_file(group), (
             f'variable "{variable}" {{\n'
-            f'  description = "KMS 3.0 instance (kst-...) of {group.resource.config_name}; null until migrated"\n'
+            f'  description = "KMS 3.0 instance (kst-...) {what} migrated into; null until then"\n'
             f"  type        = string\n"
             f"  default     = null\n"
             f"}}\n")))
@@ -429,6 +431,14 @@ def _thread_edits(group: _Group, plan: _Plan) -> list[Edit]:
         out += [hcl_edits.replace_value(call.file, existing, text)] if existing else hcl_edits.insert_attribute(
             call.file, call.block, variable, text)
     return out
+
+
+def _variables_file(group: _Group) -> SourceFile:
+    """Where a new variable goes: the module's variables.tf if it has one, else beside the resource."""
+    for source in group.instances[0].module.dir.files:
+        if source.path.name == "variables.tf":
+            return source
+    return group.resource.file
 
 
 def _json_edits(source: SourceFile, resource: ResourceBlock, plan: _Plan) -> list[Edit]:

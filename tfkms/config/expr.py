@@ -94,6 +94,8 @@ EMPTY_SCOPE = Scope()
 def evaluate(expr: Expr | None, scope: Scope = EMPTY_SCOPE) -> Any:
     if expr is None:
         return None
+    if expr.redacted or expr.node is None:
+        return UNKNOWN
     try:
         if expr.syntax == "json":
             return _eval_json(expr.node, scope)
@@ -143,7 +145,7 @@ def _name(node: Any) -> str:
 
 def references(expr: Expr | None) -> list[str]:
     """Dotted names of every traversal in an expression (`alicloud_kms_key.k.id`, `var.x`)."""
-    if expr is None:
+    if expr is None or expr.redacted or expr.node is None:
         return []
     if expr.syntax == "json":
         out: list[str] = []

@@ -43,7 +43,41 @@ def parse_source(path: Path, display: str, text: str) -> SourceFile:
             source.attributes, source.blocks, source.comments = parse_hcl(text, display)
     except (HclSyntaxError, JsonSyntaxError) as exc:
         raise InputFileError(InputProblem(display, exc.line, exc.column, exc.message)) from None
+    redact_sensitive(source)
+    slim_unrelated(source)
     return source
+
+
+def slim_unrelated(source: SourceFile) -> None:
+    """Drop the expression trees of resources tfkms never evaluates (not alicloud_kms_*, not
+    reading key versions): most of a file, and most of the cost of caching and shipping it."""
+    for block in source.blocks:
+        if block.type not in ("resource", "data") or not block.labels or block.labels[0].startswith("alicloud_kms"):
+            continue
+        if "key_version" in source.text[block.start:block.end]:
+            continue
+        stack = [block]
+        while stack:
+            current = stack.pop()
+            stack.extend(current.blocks)
+            for attr in current.attributes.values():
+                attr.expr.node = None
+
+
+# Arguments that carry secret values in configuration: tfkms never reads them, so their values
+# are dropped as soon as a file is parsed (spans stay, so edits still see where they are).
+SENSITIVE_ARGUMENTS = frozenset({"secret_data", "plaintext", "password"})
+
+
+def redact_sensitive(source: SourceFile) -> None:
+    stack = list(source.blocks)
+    while stack:
+        block = stack.pop()
+        stack.extend(block.blocks)
+        for name, attr in block.attributes.items():
+            if name in SENSITIVE_ARGUMENTS:
+                expr = attr.expr
+                expr.node, expr.text, expr.redacted = None, "", True
 
 
 def load_source(path: Path, display: str) -> SourceFile:

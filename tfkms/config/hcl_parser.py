@@ -104,8 +104,9 @@ class _Builder:
             end -= 1
         end_line = self.text.count("\n", 0, end) + 1 if end > start else node.meta.line
         self.collect_nested_comments(node)
+        text = self.text[start:end]
         return Expr(syntax="hcl", node=node, start=start, end=end, line=node.meta.line,
-                    end_line=end_line, text=self.text[start:end])
+                    end_line=end_line, text=text, heredoc=text.startswith("<<"))
 
     def collect_nested_comments(self, node: Any) -> None:
         from lark import Tree

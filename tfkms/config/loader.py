@@ -8,6 +8,7 @@ from pathlib import Path
 from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
 from tfkms.config.files import load_source
 from tfkms.config.model import ModuleDir
+from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputFileError, InputProblem
 
 
@@ -25,6 +26,11 @@ class Loader:
     def __init__(self, base: Path) -> None:
         self.base = base
         self._dirs: dict[Path, ModuleDir] = {}
+        self._parsed: dict[Path, SourceFile | InputProblem] = {}
+
+    def preload(self, parsed: dict[Path, SourceFile | InputProblem]) -> None:
+        """Results of a parallel/cached parse; anything not here is parsed on demand."""
+        self._parsed.update(parsed)
 
     def load(self, path: Path, scanned: ConfigDir | None = None) -> ModuleDir:
         key = path.resolve()
@@ -44,12 +50,16 @@ class Loader:
 
     def _add(self, module: ModuleDir, file: Path, sink: object) -> None:
         display = display_path(file, self.base)
-        try:
-            source = load_source(file, display)
-        except InputFileError as exc:
-            module.problems.append(exc.problem)
+        outcome = self._parsed.pop(file, None)
+        if outcome is None:
+            try:
+                outcome = load_source(file, display)
+            except InputFileError as exc:
+                outcome = exc.problem
+        if isinstance(outcome, InputProblem):
+            module.problems.append(outcome)
             return
-        sink(source)  # type: ignore[operator]
+        sink(outcome)  # type: ignore[operator]
 
     def all_problems(self) -> list[InputProblem]:
         seen: set[tuple[str, int | None]] = set()

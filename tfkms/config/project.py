@@ -5,15 +5,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from tfkms.config.discover import walk_config_dirs
+from tfkms.config.discover import ConfigDir, walk_config_dirs
 from tfkms.config.expr import UNKNOWN, Scope, Unknown, evaluate, traversal_of
 from tfkms.config.loader import Loader, display_path, read_modules_json
 from tfkms.config.model import PROVIDER_NAME, ModuleCall, ModuleDir, ProviderBlock, ResourceBlock
 from tfkms.config.syntax import Attribute
 from tfkms.errors import InputProblem
 from tfkms.knowledge.versions import ConstraintError, ProviderVersion, lowest_admitted
+
+if TYPE_CHECKING:
+    from tfkms.config.parallel import ParseCache
+    from tfkms.config.prefilter import DirBytes
 
 
 class _UnknownKey:
@@ -325,23 +329,51 @@ def _assign_provider_version(root: Root, override: ProviderVersion | None, probl
         root.version_file, root.version_line = constraints[0].file.display, constraints[0].line
 
 
-def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None
-                  ) -> Project:
+def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
+                  cache: "ParseCache | None" = None, workers: int | None = None) -> Project:
+    from tfkms.config.loader import display_path
+    from tfkms.config.parallel import ParseJob, parse_files
+    from tfkms.config.prefilter import read_dir, relevant_dirs, side_files
+
     roots: list[Root] = []
     problems: list[InputProblem] = []
     loaders: dict[Path, Loader] = {}
+    selected: list[tuple[Path, ConfigDir]] = []
+    jobs: list[ParseJob] = []
+    for base in paths:
+        loaders[base] = Loader(base)
+        scanned = [read_dir(found) for found in walk_config_dirs(base, exclude)]
+        relevant = relevant_dirs(scanned)
+        problems.extend(_cheap_checks([d for d in scanned if d not in relevant], base))
+        for dir_bytes in relevant:
+            found = dir_bytes.config
+            selected.append((base, found))
+            for name, data in dir_bytes.files.items():
+                jobs.append(ParseJob(found.path / name, display_path(found.path / name, base), data,
+                                     dir_bytes.stats.get(name, 0)))
+            for name, reason in dir_bytes.unreadable.items():
+                problems.append(InputProblem(display_path(found.path / name, base), None, None,
+                                             f"cannot read: {reason}"))
+            for name in side_files(found):
+                path = found.path / name
+                try:
+                    jobs.append(ParseJob(path, display_path(path, base), path.read_bytes(), path.stat().st_mtime_ns))
+                except OSError as exc:
+                    problems.append(InputProblem(display_path(path, base), None, None,
+                                                 f"cannot read: {exc.strerror or exc}"))
+    parsed = parse_files(jobs, cache, workers)
+    for loader in loaders.values():
+        loader.preload(parsed)
     candidates: list[tuple[Path, ModuleDir]] = []
     called: set[Path] = set()
-    for base in paths:
-        loader = loaders.setdefault(base, Loader(base))
-        for found in walk_config_dirs(base, exclude):
-            module_dir = loader.load(found.path, found)
-            candidates.append((base, module_dir))
-            for call in module_dir.module_calls.values():
-                attr = call.attr("source")
-                source = evaluate(attr.expr) if attr else None
-                if isinstance(source, str) and source_kind(source) == "local":
-                    called.add((module_dir.path / source).resolve())
+    for base, found in sorted(selected, key=lambda item: (str(item[0]), item[1].path.as_posix())):
+        module_dir = loaders[base].load(found.path, found)
+        candidates.append((base, module_dir))
+        for call in module_dir.module_calls.values():
+            attr = call.attr("source")
+            source = evaluate(attr.expr) if attr else None
+            if isinstance(source, str) and source_kind(source) == "local":
+                called.add((module_dir.path / source).resolve())
     for base, module_dir in candidates:
         if module_dir.path.resolve() in called:
             continue
@@ -352,6 +384,22 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     for loader in loaders.values():
         problems.extend(loader.all_problems())
     return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders)
+
+
+def _cheap_checks(skipped: list["DirBytes"], base: Path) -> list[InputProblem]:
+    """Files the pre-filter does not parse are still checked for binary data and bad UTF-8."""
+    from tfkms.config.files import decode
+    from tfkms.config.loader import display_path
+    from tfkms.errors import InputFileError
+
+    out = []
+    for dir_bytes in skipped:
+        for name, data in dir_bytes.files.items():
+            try:
+                decode(data, display_path(dir_bytes.config.path / name, base))
+            except InputFileError as exc:
+                out.append(exc.problem)
+    return out
 
 
 def _dedupe(problems: list[InputProblem]) -> list[InputProblem]:

@@ -22,6 +22,8 @@ class Expr:
     line: int
     end_line: int
     text: str
+    heredoc: bool = False
+    redacted: bool = False  # a sensitive argument: value dropped at parse time, spans kept
 
 
 @dataclass

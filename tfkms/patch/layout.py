@@ -57,7 +57,7 @@ def is_one_line(source: SourceFile, block: Block) -> bool:
 def chains_after(attr: Attribute) -> bool:
     """Whether `terraform fmt` keeps an alignment chain going after this attribute: single-line
     values do, and so do heredocs (their body lines do not break the chain)."""
-    return attr.line == attr.end_line or attr.expr.text.lstrip().startswith("<<")
+    return attr.line == attr.end_line or attr.expr.heredoc
 
 
 def equals_column(text: str, attr: Attribute) -> int:

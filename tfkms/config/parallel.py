@@ -1,0 +1,200 @@
+"""Parse many files fast: a content-hash cache, then a small process pool with a timeout per
+file (a pathological file is killed with its worker and reported; it never stalls the run).
+
+concurrent.futures cannot stop one running task, so the pool is hand-rolled: each worker gets
+one file at a time over a pipe, and the parent knows exactly how long each file has run.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from tfkms.config.files import decode, parse_source
+from tfkms.config.syntax import SourceFile
+from tfkms.errors import InputFileError, InputProblem
+
+PARSE_TIMEOUT_S = 10.0
+MIN_FILES_FOR_POOL = 24  # below this, starting processes costs more than it saves
+
+
+@dataclass
+class ParseJob:
+    path: Path
+    display: str
+    data: bytes
+    mtime_ns: int
+
+
+def _parse_job(path: Path, display: str, data: bytes) -> SourceFile | InputProblem:
+    try:
+        source = parse_source(path, display, decode(data, display))
+    except InputFileError as exc:
+        return exc.problem
+    except RecursionError:
+        return InputProblem(display, None, None, "nesting too deep to parse")
+    source.text = ""  # the parent has the bytes; do not ship them back
+    return source
+
+
+def _worker(conn: Connection) -> None:
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        path, display, data = job
+        conn.send(_parse_job(path, display, data))
+
+
+class _Pool:
+    def __init__(self, size: int) -> None:
+        self.ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self.workers: list[tuple[object, Connection]] = [self._start() for _ in range(size)]
+
+    def _start(self) -> tuple[object, Connection]:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_worker, args=(child,), daemon=True)
+        proc.start()
+        child.close()
+        return proc, parent
+
+    def run(self, jobs: list[ParseJob], timeout: float) -> dict[Path, SourceFile | InputProblem]:
+        results: dict[Path, SourceFile | InputProblem] = {}
+        pending = list(reversed(jobs))
+        busy: dict[int, tuple[ParseJob, float]] = {}  # worker index -> job, start time
+        while pending or busy:
+            for i, (_, conn) in enumerate(self.workers):
+                if i not in busy and pending:
+                    job = pending.pop()
+                    conn.send((job.path, job.display, job.data))
+                    busy[i] = (job, time.monotonic())
+            ready = wait([self.workers[i][1] for i in busy], timeout=0.2)
+            for i in list(busy):
+                proc, conn = self.workers[i]
+                job, started = busy[i]
+                if conn in ready:
+                    try:
+                        results[job.path] = conn.recv()
+                    except (EOFError, OSError):
+                        results[job.path] = InputProblem(job.display, None, None, "parser crashed on this file")
+                        self._replace(i)
+                    del busy[i]
+                elif time.monotonic() - started > timeout:
+                    results[job.path] = InputProblem(job.display, None, None,
+                                                     f"parsing took longer than {timeout:.0f} s; skipped")
+                    self._replace(i)
+                    del busy[i]
+        return results
+
+    def _replace(self, i: int) -> None:
+        proc, conn = self.workers[i]
+        proc.kill()  # type: ignore[attr-defined]
+        proc.join()  # type: ignore[attr-defined]
+        conn.close()
+        self.workers[i] = self._start()
+
+    def close(self) -> None:
+        for proc, conn in self.workers:
+            try:
+                conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            conn.close()
+        for proc, _ in self.workers:
+            proc.join(timeout=1)  # type: ignore[attr-defined]
+            if proc.is_alive():  # type: ignore[attr-defined]
+                proc.kill()  # type: ignore[attr-defined]
+
+
+def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int | None = None,
+                timeout: float = PARSE_TIMEOUT_S) -> dict[Path, SourceFile | InputProblem]:
+    """Parsed files (text attached) or the problem each one has, keyed by path."""
+    results: dict[Path, SourceFile | InputProblem] = {}
+    misses: list[ParseJob] = []
+    for job in jobs:
+        hit = cache.get(job.data) if cache else None
+        if hit is not None:
+            hit.path, hit.display = job.path, job.display
+            results[job.path] = hit
+        else:
+            misses.append(job)
+    size = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if len(misses) >= MIN_FILES_FOR_POOL and size > 1:
+        pool = _Pool(size)
+        try:
+            parsed = pool.run(misses, timeout)
+        finally:
+            pool.close()
+    else:
+        parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
+    for job in misses:
+        outcome = parsed[job.path]
+        if cache is not None and isinstance(outcome, SourceFile):
+            cache.put(job.data, outcome)
+        results[job.path] = outcome
+    for job in jobs:
+        outcome = results[job.path]
+        if isinstance(outcome, SourceFile):
+            outcome.text = job.data.decode("utf-8")
+            outcome.mtime_ns, outcome.size = job.mtime_ns, len(job.data)
+    return results
+
+
+class ParseCache:
+    """Parsed files by content hash, in the user's cache directory (private, atomic writes).
+
+    Keyed by tfkms and python-hcl2 versions. Entries hold no file text and no sensitive
+    argument values (they are dropped at parse time)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def default(cls) -> "ParseCache":
+        import importlib.metadata
+
+        from tfkms import __version__
+
+        try:
+            hcl2_version = importlib.metadata.version("python-hcl2")
+        except importlib.metadata.PackageNotFoundError:
+            hcl2_version = "unknown"
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cls(base / "tfkms" / f"parse-{__version__}-hcl2-{hcl2_version}")
+
+    def _path(self, data: bytes) -> Path:
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        return self.directory / digest[:2] / f"{digest}.pickle"
+
+    def get(self, data: bytes) -> SourceFile | None:
+        try:
+            with open(self._path(data), "rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+            return None
+        return value if isinstance(value, SourceFile) else None
+
+    def put(self, data: bytes, source: SourceFile) -> None:
+        import tempfile
+
+        target = self._path(data)
+        text, source.text = source.text, ""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(source, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a cache that cannot be written is just a slower run
+        finally:
+            source.text = text

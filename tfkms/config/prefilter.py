@@ -1,0 +1,87 @@
+"""Decide which directories need parsing at all, from bytes alone.
+
+A directory matters when one of its files mentions `alicloud_kms`, or it calls (through a
+local `source`, or a registry/git module recorded in .terraform/modules) a directory that
+matters. Everything else holds no KMS resource under any root and is never parsed. This is
+exact: a directory that calls a relevant one is itself relevant, so every call that decides
+whether a relevant directory is a root is seen by the full parse of its caller.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfkms.config.discover import LOCK_FILE, ConfigDir
+
+KMS_MARK = b"alicloud_kms"
+_LOCAL_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}[/\\][^"]*)"')
+_ANY_MODULE = re.compile(rb'\bmodule\b')
+
+
+@dataclass
+class DirBytes:
+    config: ConfigDir
+    files: dict[str, bytes] = field(default_factory=dict)  # config file name -> bytes
+    stats: dict[str, int] = field(default_factory=dict)  # name -> mtime_ns
+    unreadable: dict[str, str] = field(default_factory=dict)  # name -> reason
+
+    @property
+    def mentions_kms(self) -> bool:
+        return any(KMS_MARK in data for data in self.files.values())
+
+    def local_calls(self) -> set[Path]:
+        out: set[Path] = set()
+        for data in self.files.values():
+            if b"source" in data and _ANY_MODULE.search(data):
+                for m in _LOCAL_SOURCE.finditer(data):
+                    out.add((self.config.path / m.group(1).decode("utf-8", "replace")).resolve())
+        return out
+
+    def calls_registry_kms(self) -> bool:
+        """A root whose downloaded modules (.terraform/modules) mention KMS."""
+        modules = self.config.path / ".terraform" / "modules"
+        if not modules.is_dir():
+            return False
+        for folder, _, names in os.walk(modules):
+            for name in names:
+                if name.endswith((".tf", ".tf.json")):
+                    try:
+                        if KMS_MARK in (Path(folder) / name).read_bytes():
+                            return True
+                    except OSError:
+                        continue
+        return False
+
+
+def read_dir(config: ConfigDir) -> DirBytes:
+    found = DirBytes(config)
+    for name in config.config_files:
+        path = config.path / name
+        try:
+            found.files[name] = path.read_bytes()
+            found.stats[name] = path.stat().st_mtime_ns
+        except OSError as exc:
+            found.unreadable[name] = exc.strerror or str(exc)
+    return found
+
+
+def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
+    by_path = {d.config.path.resolve(): d for d in dirs}
+    calls = {path: d.local_calls() for path, d in by_path.items()}
+    relevant = {path for path, d in by_path.items() if d.mentions_kms}
+    relevant |= {path for path, d in by_path.items() if path not in relevant and d.calls_registry_kms()}
+    changed = True
+    while changed:  # callers of relevant directories, transitively
+        changed = False
+        for path, targets in calls.items():
+            if path not in relevant and targets & relevant:
+                relevant.add(path)
+                changed = True
+    return [d for path, d in by_path.items() if path in relevant]
+
+
+def side_files(config: ConfigDir) -> list[str]:
+    """tfvars and the lock file a relevant directory needs besides its config files."""
+    return list(config.tfvars_files) + ([LOCK_FILE] if config.has_lock_file else [])
