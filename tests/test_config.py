@@ -35,9 +35,9 @@ def test_heredoc_span_stops_at_the_marker() -> None:
 
 
 @pytest.mark.parametrize("text,where", [
-    ('resource "a" "b" {\n  x = "unterminated\n}\n', "x.tf:"),
+    ('resource "a" "b" {\n  x = "unterminated\n}\n', "x.tf:2: unterminated string"),
     ('locals {\n  a = 1 +\n}\n', "x.tf:3"),
-    ('resource "a" "b" {\n  x = <<EOT\nno end\n', "x.tf:"),
+    ('resource "a" "b" {\n  x = <<EOT\nno end\n', "x.tf:2: unterminated heredoc"),
 ])
 def test_syntax_errors_name_file_and_line(text: str, where: str) -> None:
     with pytest.raises(InputFileError) as exc:

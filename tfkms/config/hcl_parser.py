@@ -6,6 +6,7 @@ positions for every block and attribute, and edits are text splices at those pos
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tfkms.config.syntax import Attribute, Block, Expr
@@ -24,6 +25,59 @@ class HclSyntaxError(Exception):
 
 def parse_tree(text: str) -> Any:
     """The raw Lark tree; raises HclSyntaxError with a position on bad input."""
+    try:
+        return _parse_tree(text)
+    except HclSyntaxError as exc:
+        # Lark notices an unterminated string or heredoc only at the end of the file; point
+        # at the line where it starts, which is where the user has to look.
+        found = locate_unterminated(text)
+        if found is not None and (exc.line is None or found[0] < exc.line):
+            raise HclSyntaxError(found[0], None, found[1]) from None
+        raise
+
+
+_HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9_-]*)\s*$")
+
+
+def locate_unterminated(text: str) -> tuple[int, str] | None:
+    """The first line opening a quoted string or heredoc that never closes."""
+    heredoc: tuple[str, int] | None = None
+    in_block_comment = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if heredoc is not None:
+            if line.strip() == heredoc[0]:
+                heredoc = None
+            continue
+        i, quote_open = 0, False
+        while i < len(line):
+            c = line[i]
+            if in_block_comment:
+                if line.startswith("*/", i):
+                    in_block_comment, i = False, i + 2
+                    continue
+            elif quote_open:
+                if c == "\\":
+                    i += 1
+                elif c == '"':
+                    quote_open = False
+            elif c == '"':
+                quote_open = True
+            elif c == "#" or line.startswith("//", i):
+                break
+            elif line.startswith("/*", i):
+                in_block_comment = True
+            i += 1
+        if quote_open and "${" not in line:
+            return number, "unterminated string (a quoted string must end on the same line)"
+        match = _HEREDOC.search(line)
+        if match and not quote_open:
+            heredoc = (match.group(1), number)
+    if heredoc is not None:
+        return heredoc[1], f"unterminated heredoc: no closing {heredoc[0]} line"
+    return None
+
+
+def _parse_tree(text: str) -> Any:
     import hcl2  # lazy: ~0.1 s to import, not needed for `--help` or unparsed runs
 
     if text.startswith("\ufeff"):  # a UTF-8 BOM: Terraform accepts it; same length keeps offsets

@@ -330,7 +330,8 @@ def _assign_provider_version(root: Root, override: ProviderVersion | None, probl
 
 
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
-                  cache: "ParseCache | None" = None, workers: int | None = None) -> Project:
+                  cache: "ParseCache | None" = None, workers: int | None = None,
+                  prefilter: bool = True) -> Project:
     from tfkms.config.loader import display_path
     from tfkms.config.parallel import ParseJob, parse_files
     from tfkms.config.prefilter import read_dir, relevant_dirs, side_files
@@ -343,7 +344,7 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     for base in paths:
         loaders[base] = Loader(base)
         scanned = [read_dir(found) for found in walk_config_dirs(base, exclude)]
-        relevant = relevant_dirs(scanned)
+        relevant = relevant_dirs(scanned) if prefilter else scanned
         problems.extend(_cheap_checks([d for d in scanned if d not in relevant], base))
         for dir_bytes in relevant:
             found = dir_bytes.config

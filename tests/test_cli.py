@@ -1,0 +1,80 @@
+"""The command line as users and scripts meet it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tfkms import __version__
+from tfkms.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_every_command_and_version() -> None:
+    code, out, _ = invoke("--help")
+    assert code == 0
+    for command in ("check", "fix", "guard", "audit", "inventory", "emulator"):
+        assert command in out
+    assert invoke("--version")[1].strip() == f"tfkms {__version__}"
+
+
+def test_audit_says_it_is_not_available_yet(tmp_path: Path) -> None:
+    code, _, err = invoke("audit", str(tmp_path))
+    assert code == 1 and "not yet available" in err
+
+
+def test_missing_path_is_one_clear_line(tmp_path: Path) -> None:
+    code, out, err = invoke("check", str(tmp_path / "nope"))
+    assert code == 1 and out == ""
+    assert err.strip() == f"tfkms: error: {tmp_path / 'nope'}: no such file or directory"
+
+
+def test_bad_options_exit_1(tmp_path: Path) -> None:
+    assert invoke("check", str(tmp_path), "--target", "quantum")[0] == 1
+    assert invoke("fix", str(tmp_path), "--strategy", "yolo")[0] == 1
+    assert invoke("check", str(tmp_path), "--format", "yaml")[0] == 1
+
+
+def test_fix_without_truth_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "alicloud_kms_key" "k" {}\n')
+    code, _, err = invoke("fix", str(tmp_path))
+    assert code == 1 and "--state" in err
+
+
+def test_parse_error_exit_1_but_other_files_reported(tmp_path: Path) -> None:
+    (tmp_path / "good.tf").write_text('resource "alicloud_kms_key" "k" {\n  status = "Disabled"\n}\n')
+    (tmp_path / "bad.tf").write_text('resource "alicloud_kms_key" "b" {\n  description = "open\n}\n')
+    code, out, err = invoke("check", str(tmp_path), "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert [f["rule"] for f in data["findings"]] == ["TFKMS101"]
+    assert data["errors"][0]["file"] == "bad.tf" and data["errors"][0]["line"] == 2
+    assert "bad.tf:2" in err and "Traceback" not in err
+
+
+def test_output_file_is_written(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "alicloud_kms_key" "k" {}\n')
+    out = tmp_path / "report.json"
+    code, stdout, _ = invoke("check", str(tmp_path), "--format", "json", "-o", str(out))
+    assert code == 0 and stdout == ""
+    assert json.loads(out.read_text())["resources"][0]["address"] == "alicloud_kms_key.k"
+
+
+def test_python_dash_m_smoke(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "alicloud_kms_key" "k" {\n  automatic_rotation = "Enabled"\n}\n')
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "tfkms", "check", str(tmp_path)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "TFKMS102" in done.stdout and "\x1b[" not in done.stdout  # no colour when piped
+    assert "tfkms check: action needed" in done.stdout
