@@ -31,7 +31,7 @@ def parse_tree(text: str) -> Any:
         # Lark notices an unterminated string or heredoc only at the end of the file; point
         # at the line where it starts, which is where the user has to look.
         found = locate_unterminated(text)
-        if found is not None and (exc.line is None or found[0] < exc.line):
+        if found is not None and (exc.line is None or found[0] <= exc.line):
             raise HclSyntaxError(found[0], None, found[1]) from None
         raise
 
