@@ -75,7 +75,7 @@ def test_resolved_findings_are_not_annotated():
     assert render(result, "github").splitlines() == [
         "::warning file=main.tf,line=12,title=TFKMS204 Cannot patch here::module.shared.alicloud_kms_key.this: "
         "module.shared comes from the registry; patch it at its source%0APatch the module's source by hand.",
-        "tfkms fix: 3 errors, 1 warning, 0 notices, 3 fixed (exit 2)"]
+        "tfkms fix: 0 errors, 1 warning, 0 notices, 3 fixed (exit 2)"]
 
 
 def test_clean_result_is_only_the_summary():

@@ -14,7 +14,7 @@ from tfkms.config.model import ModuleCall, ResourceBlock
 from tfkms.config.project import UNKNOWN_KEY, Project, ResourceInstance, Root, format_key
 from tfkms.config.syntax import SourceFile
 from tfkms.patch import hcl_edits, json_edits
-from tfkms.patch.apply import build_patch, write_patch
+from tfkms.patch.apply import build_patch, remove_stale_temp_files, write_patch
 from tfkms.patch.hcl_edits import CannotEdit
 from tfkms.truth.index import KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys, config_key_reference
 from tfkms.truth.state import StateInstance
@@ -35,6 +35,8 @@ class _Group:
     instances: list[ResourceInstance] = field(default_factory=list)
     needs: list[InstanceNeeds] = field(default_factory=list)
     thread_calls: dict[int, ModuleCall] = field(default_factory=dict)  # call sites a variable is threaded through
+    findings: list[Finding] = field(default_factory=list)  # what this group's edits fix
+    edits: list[Edit] = field(default_factory=list)
 
 
 def _hcl_string(value: Any) -> str:
@@ -107,7 +109,12 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
     for group in all_groups:
         if group.needs:
             _decide(group, options, result, edits_by_file, project, all_groups)
-    _build_patches(result, edits_by_file, options)
+    _build_patches(result, edits_by_file, options, list(project.loader_by_base))
+    written = {p.display for p in result.patches if p.written}
+    for group in all_groups:
+        if group.edits and all(e.file in written for e in group.edits):
+            for finding in group.findings:
+                finding.resolved = True
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.address or "", f.rule))
     return result
 
@@ -189,6 +196,7 @@ def _decide(group: _Group, options: FixOptions, result: Result,
         return
     plan = _plan(group, needs, rotation, options, siblings)
     edits = _edits(group, plan, edits_by_file, project)
+    before = len(result.findings)
     attached = False
     for inst_needs in group.needs:
         for need in inst_needs.needs:
@@ -211,6 +219,8 @@ def _decide(group: _Group, options: FixOptions, result: Result,
             f = _finding("TFKMS205", first, f"--ignore-rotation: {', '.join(rotation)} ignored in lifecycle")
             result.findings.append(f)
         f.strategy, f.reason, f.edits = "ignore-changes", "--ignore-rotation", edits
+    group.findings = [f for f in result.findings[before:] if f.rule != "TFKMS204"] + rotation_findings
+    group.edits = edits
 
 
 def _need_line(inst: ResourceInstance, need: Need) -> int:
@@ -458,29 +468,19 @@ def _json_edits(source: SourceFile, resource: ResourceBlock, plan: _Plan) -> lis
 
 
 def _build_patches(result: Result, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]],
-                   options: FixOptions) -> None:
-    failed: set[str] = set()
+                   options: FixOptions, bases: list[Path]) -> None:
+    if options.write:
+        remove_stale_temp_files({path.parent for path in edits_by_file})
     for path in sorted(edits_by_file, key=lambda p: edits_by_file[p][0].display):
         source, edits = edits_by_file[path]
         patch, problem = build_patch(source, edits)
         if problem is not None:
             result.problems.append(problem)
-            failed.add(source.display)
             continue
         if patch is None:
             continue
         if options.write:
-            problem = write_patch(patch, source)
+            problem = write_patch(patch, source, bases)
             if problem is not None:
                 result.problems.append(problem)
-                failed.add(source.display)
         result.patches.append(patch)
-    written = {p.display for p in result.patches if p.written}
-    for finding in result.findings:
-        if finding.edits and all(e.file in written for e in finding.edits):
-            finding.resolved = True
-    # Findings whose fix lives in another finding's edits (same group) resolve with it.
-    resolved_groups = {(f.root, f.file, f.strategy) for f in result.findings if f.resolved}
-    for finding in result.findings:
-        if not finding.edits and finding.strategy and (finding.root, finding.file, finding.strategy) in resolved_groups:
-            finding.resolved = True

@@ -123,11 +123,13 @@ class Result:
 
     def summary(self) -> dict[str, int]:
         counts = {"resources": len(self.resources), "findings": len(self.findings),
-                  "error": 0, "warning": 0, "info": 0, "suppressed": 0,
+                  "error": 0, "warning": 0, "info": 0, "suppressed": 0, "resolved": 0,
                   "files_changed": len(self.patches), "problems": len(self.problems)}
         for f in self.findings:
             if f.suppressed:
                 counts["suppressed"] += 1
+            elif f.resolved:
+                counts["resolved"] += 1
             else:
                 counts[f.severity.value] += 1
         return counts

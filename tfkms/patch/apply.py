@@ -1,6 +1,9 @@
 """Apply a file's edits: reject overlaps, splice, re-parse, and (with --write) write atomically."""
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 from tfkms.analysis.result import Edit, FilePatch
 from tfkms.config.files import parse_source
 from tfkms.config.syntax import SourceFile
@@ -53,12 +56,38 @@ def build_patch(source: SourceFile, edits: list[Edit]) -> tuple[FilePatch | None
     return FilePatch(display=source.display, path=source.path, original=source.text, patched=patched), None
 
 
-def write_patch(patch: FilePatch, source: SourceFile) -> InputProblem | None:
+def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> InputProblem | None:
+    """Write one patched file. A symlink is written through only to a file inside the scanned
+    tree; read-only files are refused (even for root, who could replace them)."""
     if ".terraform" in patch.path.parts:
         return InputProblem(patch.display, None, None, "tfkms never writes under .terraform/")
+    target = patch.path
+    if target.is_symlink():
+        target = target.resolve()
+        if not any(target.is_relative_to(base.resolve()) for base in bases):
+            return InputProblem(patch.display, None, None,
+                                f"is a symlink to {target}, outside the scanned tree; not written")
     try:
-        write_bytes_atomic(patch.path, patch.patched.encode("utf-8"), expect=(source.mtime_ns, source.size))
+        mode = target.stat().st_mode
+    except OSError as exc:
+        return InputProblem(patch.display, None, None, f"cannot write: {exc.strerror}")
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return InputProblem(patch.display, None, None, "is read-only; not written (make it writable and rerun)")
+    try:
+        write_bytes_atomic(target, patch.patched.encode("utf-8"), expect=(source.mtime_ns, source.size))
     except TfkmsError as exc:
         return InputProblem(patch.display, None, None, str(exc))
     patch.written = True
     return None
+
+
+def remove_stale_temp_files(directories: set[Path]) -> None:
+    """Temp files a killed run left behind (Terraform ignores them, but they are litter)."""
+    from tfkms.patch.writer import TEMP_PREFIX, TEMP_SUFFIX
+
+    for directory in directories:
+        try:
+            for leftover in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+                leftover.unlink()
+        except OSError:
+            continue

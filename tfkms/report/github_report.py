@@ -40,9 +40,8 @@ def summary_line(result: Result) -> str:
              _count(counts["info"], "notice")]
     if counts["suppressed"]:
         parts.append(f"{counts['suppressed']} suppressed")
-    resolved = sum(1 for f in result.findings if f.resolved)
-    if resolved:
-        parts.append(f"{resolved} fixed")
+    if counts["resolved"]:
+        parts.append(f"{counts['resolved']} fixed")
     if result.pending_patches:
         parts.append(_count(len(result.pending_patches), "file") + " to change")
     if counts["problems"]:

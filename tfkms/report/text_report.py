@@ -75,6 +75,8 @@ def summary_line(result: Result) -> str:
              f"{s['info']} info"]
     if s["suppressed"]:
         parts.append(f"{s['suppressed']} suppressed")
+    if s["resolved"]:
+        parts.append(f"{s['resolved']} fixed")
     if result.command == "fix":
         written = sum(1 for p in result.patches if p.written)
         parts.append(f"{written} file(s) written" if written else f"{len(result.patches)} file(s) to change")

@@ -116,7 +116,7 @@ def _classify(exc: Exception) -> _Failure:
         return _Failure(True, code or "Throttling", status, detail, (retry_after or 0) / 1000 or None)
     if code in THROTTLING_CODES or status == 429 or (isinstance(status, int) and status >= 500):
         return _Failure(True, code, status, detail)
-    if isinstance(exc, (UnretryableException, ConnectionError, TimeoutError, OSError)):
+    if isinstance(exc, (UnretryableException, OSError)):  # refused, reset, timed out
         return _Failure(True, "ConnectionError", None, f"cannot reach the KMS endpoint: {detail}")
     return _Failure(False, code, status, detail)
 
@@ -161,12 +161,14 @@ def _endpoint_for(endpoint: str | None, region: str) -> _Endpoint:
     if not endpoint:
         return _Endpoint(None, None, False)
     text = endpoint.replace("{region}", region).strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    if parts.scheme.lower() not in ("", "http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
         raise TfkmsError(f"--endpoint {endpoint!r}: expected a host, host:port, https://host or http://127.0.0.1:PORT")
     hostname = (parts.hostname or "").lower()
     loopback = hostname in ("localhost", "::1") or hostname.startswith("127.")
-    return _Endpoint(parts.netloc, parts.scheme.lower(), loopback)
+    # without a scheme: HTTPS, as production requires; plain HTTP on loopback (an emulator)
+    scheme = parts.scheme.lower() or ("http" if loopback else "https")
+    return _Endpoint(parts.netloc, scheme, loopback)
 
 
 def _text(value: Any) -> str | None:
