@@ -49,6 +49,22 @@ resource "alicloud_kms_key" "k" {
   dkms_instance_id       = "kst-1"
 }
 '''),
+    "a multi-line value is not aligned": (lambda s, b: hcl_edits.insert_attribute(
+        s, b, "dkms_instance_id", '{\n    "a" = "kst-1"\n    "b" = null\n  }[each.key]'), '''\
+resource "alicloud_kms_key" "k" {
+  for_each               = toset(["a", "b"])
+  pending_window_in_days = 7
+}
+''', '''\
+resource "alicloud_kms_key" "k" {
+  for_each               = toset(["a", "b"])
+  pending_window_in_days = 7
+  dkms_instance_id = {
+    "a" = "kst-1"
+    "b" = null
+  }[each.key]
+}
+'''),
     "longer than the group: a group of its own": (add_dkms, '''\
 resource "alicloud_kms_key" "k" {
   description = "x"

@@ -49,7 +49,8 @@ def insert_attribute(source: SourceFile, block: Block, name: str, value_text: st
         return [_edit(source, at, at, f"{indent}{name} = {value_text}{nl}")]
     at = next_line_start(text, anchor.end)
     separator, spaces = "", " "
-    chain = _alignment_chain(source, block, anchor)
+    # A value that opens a bracket on this line is never aligned by `terraform fmt`.
+    chain = [] if "\n" in value_text and not value_text.startswith("<<") else _alignment_chain(source, block, anchor)
     columns = {equals_column(text, a) - len(indent_at(text, a.start)) for a in chain}
     if chain and len(columns) == 1:  # an aligned group (what `terraform fmt` leaves)
         width = columns.pop()
