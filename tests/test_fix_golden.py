@@ -87,9 +87,14 @@ def test_fix_golden(case_name: str, tmp_path: Path, oracle) -> None:  # type: ig
             original.write_bytes(before[path.relative_to(work).as_posix()])
             if oracle.fmt_clean(original):
                 assert oracle.fmt_clean(path), oracle.fmt_diff(path)
-    for name, content in before.items():  # every original line survives, in order
+    edited: dict[str, set[int]] = {}
+    for finding in data["findings"]:
+        for edit in finding.get("edits", []):
+            lines = range(edit["line"], edit["line"] + edit["before"].count("\n") + 1)
+            edited.setdefault(edit["file"], set()).update(lines)
+    for name, content in before.items():  # every line no edit touches survives, in order
         if name in after and content != after[name]:
-            _assert_lines_kept(content.decode(), after[name].decode())
+            _assert_lines_kept(content.decode(), after[name].decode(), edited.get(name, set()))
 
     code_again, out_again = _run(work, case)
     assert _tree(work) == after
@@ -97,9 +102,11 @@ def test_fix_golden(case_name: str, tmp_path: Path, oracle) -> None:  # type: ig
     assert code_again == (0 if code_write == 0 else 2)
 
 
-def _assert_lines_kept(before: str, after: str) -> None:
+def _assert_lines_kept(before: str, after: str, edited: set[int]) -> None:
     lines = iter(after.splitlines(keepends=True))
-    for line in before.splitlines(keepends=True):
+    for number, line in enumerate(before.splitlines(keepends=True), start=1):
+        if number in edited:
+            continue
         for candidate in lines:
             if candidate == line:
                 break
