@@ -2,9 +2,16 @@
 limit), and a secret never before its key."""
 from __future__ import annotations
 
+import re
+
 from tfkms.analysis.result import Batch
 
 BATCH_LIMIT = 50
+
+
+def natural(address: str) -> list[object]:
+    """k[2] before k[10]."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", address)]
 
 
 def plan_batches(keys: list[tuple[str, str | None]], secrets: list[tuple[str, str | None, str | None]],
@@ -15,7 +22,7 @@ def plan_batches(keys: list[tuple[str, str | None]], secrets: list[tuple[str, st
     for region in regions:
         batches: list[Batch] = []
         key_batch: dict[str, int] = {}
-        region_keys = sorted(a for a, r in keys if (r or "unknown") == region)
+        region_keys = sorted((a for a, r in keys if (r or "unknown") == region), key=natural)
         for i, address in enumerate(region_keys):
             if i % limit == 0:
                 batches.append(Batch(region=region, number=len(batches) + 1))
@@ -30,7 +37,7 @@ def plan_batches(keys: list[tuple[str, str | None]], secrets: list[tuple[str, st
             matches = [b for k, b in key_batch.items() if k == key or k.startswith(key + "[")]
             return max(matches) if matches else 0
 
-        for address, key in sorted(region_secrets, key=lambda item: (earliest(item), item[0])):
+        for address, key in sorted(region_secrets, key=lambda item: (earliest(item), natural(item[0]))):
             index = earliest((address, key))
             while index < len(batches) and len(batches[index].secrets) >= limit:
                 index += 1

@@ -10,7 +10,7 @@ from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.expr import Unknown
-from tfkms.config.project import Project, ResourceInstance, Root
+from tfkms.config.project import Project, ResourceInstance, Root, expand_resource
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
 from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
 from tfkms.truth.index import ALIAS_TYPE, KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys, config_key_reference
@@ -76,18 +76,11 @@ def check_project(project: Project, truth: Truth, target: str) -> Result:
     _check_name_clashes(named_secrets, truth)
     for rc in checks:
         result.findings.extend(rc.findings)
-        result.batches.extend(plan_batches(rc.migratable_keys, rc.secrets))
-    result.batches = _renumber(result.batches)
+        for batch in plan_batches(rc.migratable_keys, rc.secrets):
+            batch.root = rc.root.display
+            result.batches.append(batch)
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.rule, f.address or ""))
     return result
-
-
-def _renumber(batches: list) -> list:
-    counters: dict[str, int] = {}
-    for batch in sorted(batches, key=lambda b: (b.region, b.number)):
-        counters[batch.region] = counters.get(batch.region, 0) + 1
-        batch.number = counters[batch.region]
-    return sorted(batches, key=lambda b: (b.region, b.number))
 
 
 def _keys_with_versions(instances: list[ResourceInstance]) -> set[str]:
@@ -246,24 +239,45 @@ def _check_data_source(rc: _RootCheck, inst: ResourceInstance) -> None:
 
 
 def _check_version_references(rc: _RootCheck) -> None:
-    """Attributes anywhere in the root's modules that read a key's version id."""
+    """TFKMS108 on each key whose version ids something depends on: an alicloud_kms_key_version
+    adding versions to it, or an attribute anywhere reading its primary_key_version."""
     from tfkms.config.expr import references
 
-    seen: set[tuple[str, int]] = set()
+    flagged: set[str] = {f.address for f in rc.findings if f.rule == "TFKMS108" and f.address}
     for module in rc.root.modules:
+        keys = [i for r in module.dir.resources if r.type == KEY_TYPE and r.mode == "managed"
+                for i in expand_resource(r, module)]
+        for inst in (i for r in module.dir.resources if r.type == "alicloud_kms_key_version" and r.mode == "managed"
+                     for i in expand_resource(r, module)):
+            ref = config_key_reference(inst, "key_id")
+            for key in _instances_of(keys, ref):
+                if key.address not in flagged:
+                    flagged.add(key.address)
+                    rc.add("TFKMS108", key, f"{inst.address} adds versions to this key: its version ids change "
+                           "after migration", line=inst.resource.block.line, file=inst.resource.file.display)
         for source in module.dir.files:
-            if "primary_key_version" not in source.text and "key_version_id" not in source.text:
+            if "primary_key_version" not in source.text:
                 continue
             for block in source.blocks:
+                where = ".".join(block.labels) or block.type
                 for attr in _all_attributes(block):
-                    refs = [r for r in references(attr.expr)
-                            if r.endswith((".primary_key_version", ".key_version_id"))]
-                    spot = (source.display, attr.line)
-                    if refs and spot not in seen:
-                        seen.add(spot)
-                        where = f"{module.config_prefix}{'.'.join(block.labels) or block.type}"
-                        rc.add("TFKMS108", None, f"{where} reads {refs[0]}: key version ids change after "
-                               "migration", address=where, file=source.display, line=attr.line)
+                    for ref in references(attr.expr):
+                        if not ref.endswith(".primary_key_version"):
+                            continue
+                        for key in _instances_of(keys, ".".join(ref.split(".")[:2])):
+                            if key.address not in flagged:
+                                flagged.add(key.address)
+                                rc.add("TFKMS108", key, f"{block.type} {where} reads {ref} ({source.display}:"
+                                       f"{attr.line}): key version ids change after migration",
+                                       line=attr.line, file=source.display)
+
+
+def _instances_of(keys: list[ResourceInstance], ref: str | None) -> list[ResourceInstance]:
+    """Key instances a reference like `alicloud_kms_key.k` (maybe indexed) can mean."""
+    if not ref or not ref.startswith(KEY_TYPE + "."):
+        return []
+    name = ref.split(".")[1]
+    return [k for k in keys if k.resource.name == name]
 
 
 def _all_attributes(block):  # type: ignore[no-untyped-def]

@@ -70,9 +70,10 @@ class ResourceRecord:
 @dataclass
 class Batch:
     region: str
-    number: int
+    number: int  # 1-based within (root, region)
     keys: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
+    root: str | None = None
 
 
 @dataclass

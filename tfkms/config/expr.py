@@ -270,6 +270,35 @@ def _keys(v: Any) -> Any:
     return sorted(v) if isinstance(v, dict) else UNKNOWN
 
 
+@_function("contains")
+def _contains(collection: Any, value: Any) -> Any:
+    return value in collection if isinstance(collection, (list, tuple)) else UNKNOWN
+
+
+@_function("length")
+def _length(v: Any) -> Any:
+    return len(v) if isinstance(v, (list, tuple, dict, str)) else UNKNOWN
+
+
+@_function("element")
+def _element(v: Any, index: Any) -> Any:
+    if isinstance(v, (list, tuple)) and v and isinstance(index, int) and not isinstance(index, bool):
+        return v[index % len(v)]
+    return UNKNOWN
+
+
+@_function("join")
+def _join(sep: Any, items: Any) -> Any:
+    if isinstance(sep, str) and isinstance(items, (list, tuple)) and all(isinstance(i, str) for i in items):
+        return sep.join(items)
+    return UNKNOWN
+
+
+@_function("values")
+def _values(v: Any) -> Any:
+    return [v[k] for k in sorted(v)] if isinstance(v, dict) else UNKNOWN
+
+
 @_function("coalesce")
 def _coalesce(*values: Any) -> Any:
     for v in values:

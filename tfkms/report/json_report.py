@@ -48,7 +48,8 @@ def result_dict(result: Result) -> dict[str, Any]:
     ]
     out["findings"] = [finding_dict(f) for f in result.findings]
     if result.command == "check":
-        out["batches"] = [{"region": b.region, "number": b.number, "keys": b.keys, "secrets": b.secrets}
+        out["batches"] = [{"root": b.root, "region": b.region, "number": b.number, "keys": b.keys,
+                           "secrets": b.secrets}
                           for b in result.batches]
     if result.patches or result.command == "fix":
         out["patches"] = [{"file": p.display, "written": p.written, "diff": p.unified_diff()} for p in result.patches]

@@ -42,7 +42,8 @@ def render(result: Result, color: bool = False) -> str:
     if result.batches:
         console.print("Migration batches (at most 50 keys and 50 secrets each, secrets with or after their key):")
         for b in result.batches:
-            console.print(f"  {b.region} batch {b.number}: {len(b.keys)} key(s), {len(b.secrets)} secret(s)")
+            where = f"{b.root}, {b.region}" if b.root and b.root != "." else b.region
+            console.print(f"  {where} batch {b.number}: {len(b.keys)} key(s), {len(b.secrets)} secret(s)")
     for problem in result.problems:
         console.print(Text(f"error: {problem.render()}", style="bold red" if color else ""))
     console.print(summary_line(result))
