@@ -52,7 +52,9 @@ def slim_unrelated(source: SourceFile) -> None:
     """Drop the expression trees of resources tfkms never evaluates (not alicloud_kms_*, not
     reading key versions): most of a file, and most of the cost of caching and shipping it."""
     for block in source.blocks:
-        if block.type not in ("resource", "data") or not block.labels or block.labels[0].startswith("alicloud_kms"):
+        if block.type == "output":
+            pass  # outputs matter only when they read key versions (checked below)
+        elif block.type not in ("resource", "data") or not block.labels or block.labels[0].startswith("alicloud_kms"):
             continue
         if "key_version" in source.text[block.start:block.end]:
             continue

@@ -13,6 +13,9 @@ from tfkms.errors import InputFileError, InputProblem
 
 
 def display_path(path: Path, base: Path) -> str:
+    text, prefix = str(path), str(base).rstrip(os.sep) + os.sep
+    if text.startswith(prefix) and ".." not in path.parts:  # the common case, without relpath's cost
+        return Path(text[len(prefix):]).as_posix()
     try:
         rel = os.path.relpath(path, base)
     except ValueError:

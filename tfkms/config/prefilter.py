@@ -16,6 +16,9 @@ from pathlib import Path
 from tfkms.config.discover import LOCK_FILE, ConfigDir
 
 KMS_MARK = b"alicloud_kms"
+# A KMS resource or data source is declared only by a block header (HCL) or a type key (JSON);
+# a mere mention (a comment, a kms_key_id argument) does not make a directory relevant.
+_KMS_BLOCK = re.compile(rb'(?:^(?:\xef\xbb\xbf)?|\n)[ \t]*(?:resource|data)[ \t]+"?alicloud_kms_|"alicloud_kms_[a-z_]+"\s*:')
 _LOCAL_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}[/\\][^"]*)"')
 _ANY_MODULE = re.compile(rb'\bmodule\b')
 
@@ -29,7 +32,7 @@ class DirBytes:
 
     @property
     def mentions_kms(self) -> bool:
-        return any(KMS_MARK in data for data in self.files.values())
+        return any(KMS_MARK in data and _KMS_BLOCK.search(data) for data in self.files.values())
 
     def local_calls(self) -> set[Path]:
         out: set[Path] = set()
@@ -48,7 +51,8 @@ class DirBytes:
             for name in names:
                 if name.endswith((".tf", ".tf.json")):
                     try:
-                        if KMS_MARK in (Path(folder) / name).read_bytes():
+                        data = (Path(folder) / name).read_bytes()
+                        if KMS_MARK in data and _KMS_BLOCK.search(data):
                             return True
                     except OSError:
                         continue
