@@ -1,4 +1,5 @@
 """`python -m tfkms.emulator --inventory FILE ...`: the `tfkms emulator` command, standalone."""
+
 import typer
 
 from tfkms.cli_live import emulator

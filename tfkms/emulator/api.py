@@ -4,6 +4,7 @@ Each handler takes the region's state and the operation parameters (strings, as 
 arrived) and returns the JSON body, or raises ApiError with the documented code and
 HTTP status (kms-api.md sections 3 and 4). Nothing here knows about HTTP or signatures.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,11 @@ Handler = Callable[[EmulatorState, str, dict[str, str]], dict[str, Any]]
 def _required(params: dict[str, str], name: str) -> str:
     value = params.get(name)
     if not value:
-        raise ApiError(400, "MissingParameter", f"The input parameter {name} that is mandatory for processing this request is not supplied.")
+        raise ApiError(
+            400,
+            "MissingParameter",
+            f"The input parameter {name} that is mandatory for processing this request is not supplied.",
+        )
     return value
 
 
@@ -34,7 +39,7 @@ def _page(params: dict[str, str], items: list[Any], default_size: int) -> tuple[
     if number < 1 or not 1 <= size <= 100:
         raise ApiError(400, "InvalidParameter", "The specified parameter PageNumber or PageSize is not valid.")
     start = (number - 1) * size
-    return items[start:start + size], {"PageNumber": number, "PageSize": size, "TotalCount": len(items)}
+    return items[start : start + size], {"PageNumber": number, "PageSize": size, "TotalCount": len(items)}
 
 
 def _filters(params: dict[str, str], allowed: set[str]) -> list[tuple[str, set[str]]]:
@@ -65,7 +70,7 @@ def _resolve_key(state: EmulatorState, region_name: str, region: RegionState, re
     """DescribeKey accepts a key id, an alias name or either's ARN."""
     if ref.startswith("acs:kms:"):
         resource = ref.split(":", 5)[-1]
-        ref = resource[len("key/"):] if resource.startswith("key/") else resource
+        ref = resource[len("key/") :] if resource.startswith("key/") else resource
     if ref.startswith("alias/"):
         if ref not in region.aliases:
             raise ApiError(404, "Forbidden.AliasNotFound", "The specified Alias is not found.")
@@ -82,42 +87,64 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 
 def _key_metadata(state: EmulatorState, region: str, key: CloudKey) -> dict[str, Any]:
     rotating = key.automatic_rotation in ("Enabled", "Suspended")
-    return _compact({
-        "KeyId": key.key_id,
-        "Arn": key.arn or _arn(state, region, "key", key.key_id),
-        "KeySpec": key.key_spec,
-        "KeyUsage": key.key_usage,
-        "KeyState": key.key_state,
-        "ProtectionLevel": key.protection_level,
-        "Origin": key.origin,
-        "AutomaticRotation": key.automatic_rotation,
-        # the real API reports these only while rotation is on
-        "RotationInterval": key.rotation_interval if rotating else None,
-        "NextRotationDate": "2026-12-31T00:00:00Z" if key.automatic_rotation == "Enabled" else None,
-        "DKMSInstanceId": key.dkms_instance_id,
-        "Creator": key.creator,
-        "Description": key.description if key.description is not None else "",
-        "PrimaryKeyVersion": key.primary_key_version,
-        "CreationDate": _EPOCH,
-        "DeletionProtection": "Disabled",
-        "DeleteDate": "2026-12-31T00:00:00Z" if key.key_state == "PendingDeletion" else None,
-        "MaterialExpireTime": "" if key.origin == "EXTERNAL" else None,
-    })
+    return _compact(
+        {
+            "KeyId": key.key_id,
+            "Arn": key.arn or _arn(state, region, "key", key.key_id),
+            "KeySpec": key.key_spec,
+            "KeyUsage": key.key_usage,
+            "KeyState": key.key_state,
+            "ProtectionLevel": key.protection_level,
+            "Origin": key.origin,
+            "AutomaticRotation": key.automatic_rotation,
+            # the real API reports these only while rotation is on
+            "RotationInterval": key.rotation_interval if rotating else None,
+            "NextRotationDate": "2026-12-31T00:00:00Z" if key.automatic_rotation == "Enabled" else None,
+            "DKMSInstanceId": key.dkms_instance_id,
+            "Creator": key.creator,
+            "Description": key.description if key.description is not None else "",
+            "PrimaryKeyVersion": key.primary_key_version,
+            "CreationDate": _EPOCH,
+            "DeletionProtection": "Disabled",
+            "DeleteDate": "2026-12-31T00:00:00Z" if key.key_state == "PendingDeletion" else None,
+            "MaterialExpireTime": "" if key.origin == "EXTERNAL" else None,
+        }
+    )
 
 
 def list_keys(state: EmulatorState, region_name: str, params: dict[str, str]) -> dict[str, Any]:
     region = state.region(region_name)
-    filters = _filters(params, {"KeyState", "KeySpec", "KeyUsage", "ProtectionLevel", "CreatorType",
-                                "DKMSInstanceId", "AliasName", "Creator", "TagKey", "TagValue"})
+    filters = _filters(
+        params,
+        {
+            "KeyState",
+            "KeySpec",
+            "KeyUsage",
+            "ProtectionLevel",
+            "CreatorType",
+            "DKMSInstanceId",
+            "AliasName",
+            "Creator",
+            "TagKey",
+            "TagValue",
+        },
+    )
     with state.lock:
+        by_key: dict[str, list[str]] = {}
+        for alias, key_id in region.aliases.items():
+            by_key.setdefault(key_id, []).append(alias)
         selected = []
         for key_id, record in region.keys.items():
             key = record.key
-            aliases = [a for a, k in region.aliases.items() if k == key_id]
+            aliases = by_key.get(key_id, [])
             attributes = {
-                "KeyState": [key.key_state or ""], "KeySpec": [key.key_spec or ""], "KeyUsage": [key.key_usage or ""],
-                "ProtectionLevel": [key.protection_level or ""], "DKMSInstanceId": [key.dkms_instance_id or ""],
-                "Creator": [key.creator or ""], "AliasName": aliases,
+                "KeyState": [key.key_state or ""],
+                "KeySpec": [key.key_spec or ""],
+                "KeyUsage": [key.key_usage or ""],
+                "ProtectionLevel": [key.protection_level or ""],
+                "DKMSInstanceId": [key.dkms_instance_id or ""],
+                "Creator": [key.creator or ""],
+                "AliasName": aliases,
                 "CreatorType": ["Service" if any(a.startswith("alias/acs/") for a in aliases) else "User"],
             }
             if _matches(filters, attributes):
@@ -134,8 +161,10 @@ def describe_key(state: EmulatorState, region_name: str, params: dict[str, str])
 
 
 def _alias_items(state: EmulatorState, region_name: str, aliases: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"AliasName": name, "KeyId": key_id, "AliasArn": _arn(state, region_name, "alias", name[len("alias/"):])}
-            for name, key_id in aliases]
+    return [
+        {"AliasName": name, "KeyId": key_id, "AliasArn": _arn(state, region_name, "alias", name[len("alias/") :])}
+        for name, key_id in aliases
+    ]
 
 
 def list_aliases(state: EmulatorState, region_name: str, params: dict[str, str]) -> dict[str, Any]:
@@ -159,25 +188,37 @@ def list_key_versions(state: EmulatorState, region_name: str, params: dict[str, 
     ref = _required(params, "KeyId")
     with state.lock:
         record = _resolve_key(state, region_name, state.region(region_name), ref)
-        versions = [{"KeyId": record.key.key_id, "KeyVersionId": v, "CreationDate": created} for v, created in record.versions]
+        versions = [
+            {"KeyId": record.key.key_id, "KeyVersionId": v, "CreationDate": created} for v, created in record.versions
+        ]
     page, meta = _page(params, versions, default_size=10)
     return {**meta, "KeyVersions": {"KeyVersion": page}}
 
 
 def _secret_attributes(secret: CloudSecret) -> dict[str, list[str]]:
-    return {"SecretName": [secret.secret_name], "SecretType": [secret.secret_type or ""],
-            "DKMSInstanceId": [secret.dkms_instance_id or ""], "Description": [secret.description or ""]}
+    return {
+        "SecretName": [secret.secret_name],
+        "SecretType": [secret.secret_type or ""],
+        "DKMSInstanceId": [secret.dkms_instance_id or ""],
+        "Description": [secret.description or ""],
+    }
 
 
 def list_secrets(state: EmulatorState, region_name: str, params: dict[str, str]) -> dict[str, Any]:
-    filters = _filters(params, {"SecretName", "Description", "TagKey", "TagValue", "DKMSInstanceId", "SecretType", "Creator"})
+    filters = _filters(
+        params, {"SecretName", "Description", "TagKey", "TagValue", "DKMSInstanceId", "SecretType", "Creator"}
+    )
     fetch_tags = params.get("FetchTags") == "true"
     with state.lock:
         secrets = [s for s in state.region(region_name).secrets.values() if _matches(filters, _secret_attributes(s))]
     items = []
     for secret in secrets:  # list items carry no DKMSInstanceId: DescribeSecret has it
-        item = {"SecretName": secret.secret_name, "SecretType": secret.secret_type or "Generic",
-                "CreateTime": _EPOCH, "UpdateTime": _EPOCH}
+        item: dict[str, Any] = {
+            "SecretName": secret.secret_name,
+            "SecretType": secret.secret_type or "Generic",
+            "CreateTime": _EPOCH,
+            "UpdateTime": _EPOCH,
+        }
         if fetch_tags:
             item["Tags"] = {"Tag": []}
         items.append(item)
@@ -191,18 +232,20 @@ def describe_secret(state: EmulatorState, region_name: str, params: dict[str, st
         secret = state.region(region_name).secrets.get(name)
     if secret is None:
         raise ApiError(404, "Forbidden.ResourceNotFound", "The resource is not found.")
-    body = _compact({
-        "SecretName": secret.secret_name,
-        "Arn": secret.arn or _arn(state, region_name, "secret", secret.secret_name),
-        "SecretType": secret.secret_type or "Generic",
-        "Description": secret.description if secret.description is not None else "",
-        "EncryptionKeyId": secret.encryption_key_id,
-        "DKMSInstanceId": secret.dkms_instance_id,
-        "AutomaticRotation": secret.automatic_rotation or "Invalid",
-        "RotationInterval": secret.rotation_interval if secret.automatic_rotation == "Enabled" else None,
-        "CreateTime": _EPOCH,
-        "UpdateTime": _EPOCH,
-    })
+    body = _compact(
+        {
+            "SecretName": secret.secret_name,
+            "Arn": secret.arn or _arn(state, region_name, "secret", secret.secret_name),
+            "SecretType": secret.secret_type or "Generic",
+            "Description": secret.description if secret.description is not None else "",
+            "EncryptionKeyId": secret.encryption_key_id,
+            "DKMSInstanceId": secret.dkms_instance_id,
+            "AutomaticRotation": secret.automatic_rotation or "Invalid",
+            "RotationInterval": secret.rotation_interval if secret.automatic_rotation == "Enabled" else None,
+            "CreateTime": _EPOCH,
+            "UpdateTime": _EPOCH,
+        }
+    )
     if params.get("FetchTags") == "true":
         body["Tags"] = {"Tag": []}
     return body
@@ -226,23 +269,27 @@ def get_kms_instance(state: EmulatorState, region_name: str, params: dict[str, s
         key_count = sum(1 for r in region.keys.values() if r.key.dkms_instance_id == instance_id)
         secret_count = sum(1 for s in region.secrets.values() if s.dkms_instance_id == instance_id)
     spec: Any = int(instance.spec) if instance.spec and instance.spec.isdigit() else instance.spec
-    return {"KmsInstance": _compact({
-        "InstanceId": instance.instance_id,
-        "InstanceName": instance.name or instance.instance_id,
-        "Status": instance.status,
-        "Spec": spec,
-        # ProductVersion is echoed from the snapshot. The real ProductType values are
-        # unverified; the emulator puts the instance type word there, which is what
-        # tfkms classifies ("software" / "hardware" / "hsm" anywhere in either field).
-        "ProductVersion": instance.product_version,
-        "ProductType": instance.instance_type,
-        "KeyNum": max(1000, key_count),
-        "SecretNum": str(max(100, secret_count)),
-        "VpcNum": 1,
-        "CreateTime": _EPOCH,
-        "StartDate": _EPOCH,
-        "ChargeType": "Subscription",
-    })}
+    return {
+        "KmsInstance": _compact(
+            {
+                "InstanceId": instance.instance_id,
+                "InstanceName": instance.name or instance.instance_id,
+                "Status": instance.status,
+                "Spec": spec,
+                # ProductVersion is echoed from the snapshot. The real ProductType values are
+                # unverified; the emulator puts the instance type word there, which is what
+                # tfkms classifies ("software" / "hardware" / "hsm" anywhere in either field).
+                "ProductVersion": instance.product_version,
+                "ProductType": instance.instance_type,
+                "KeyNum": max(1000, key_count),
+                "SecretNum": str(max(100, secret_count)),
+                "VpcNum": 1,
+                "CreateTime": _EPOCH,
+                "StartDate": _EPOCH,
+                "ChargeType": "Subscription",
+            }
+        )
+    }
 
 
 HANDLERS: dict[str, Handler] = {
@@ -261,5 +308,7 @@ HANDLERS: dict[str, Handler] = {
 def dispatch(state: EmulatorState, region: str, action: str, params: dict[str, str]) -> dict[str, Any]:
     handler = HANDLERS.get(action)
     if handler is None:
-        raise ApiError(404, "InvalidAction.NotFound", f"Specified api {action} is not found, please check your url and method.")
+        raise ApiError(
+            404, "InvalidAction.NotFound", f"Specified api {action} is not found, please check your url and method."
+        )
     return handler(state, region, params)

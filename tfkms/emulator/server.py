@@ -8,6 +8,7 @@ The region: the real service knows it from the host name (kms.<region>.aliyuncs.
 on loopback every region shares one host, so the client names it in a `RegionId` query
 parameter (signed like any other). Without one, the emulator serves `default_region`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -86,7 +87,9 @@ class KmsEmulator:
         with self._lock:
             return [c for c in self.log if action is None or c.action == action]
 
-    def handle_api(self, method: str, url: str, headers: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], dict[str, Any] | None]:
+    def handle_api(
+        self, method: str, url: str, headers: dict[str, list[str]], body: bytes
+    ) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         """Answer one API request: (status, extra headers, JSON body or None to drop the connection)."""
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -96,7 +99,9 @@ class KmsEmulator:
         signed: SignedCall | None = None
         try:
             if parts.path not in ("", "/"):
-                raise ApiError(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+                raise ApiError(
+                    404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."
+                )
             signed = self._verify(method, parts.path or "/", query, headers, body)
             action = signed.action
             fault = self._fault(action)
@@ -105,22 +110,30 @@ class KmsEmulator:
             if fault == "drop":
                 self._record(CallRecord(action, region, 0, "Dropped", signed.signature, provider))
                 return 0, {}, None
-            if fault is not None:
+            if isinstance(fault, ApiError):
                 raise fault
             params = {k: v for k, v in signed.params.items() if k != "RegionId"}
             if action in self.options.unsupported:
-                raise ApiError(404, "InvalidAction.NotFound", f"Specified api {action} is not found, please check your url and method.")
+                raise ApiError(
+                    404,
+                    "InvalidAction.NotFound",
+                    f"Specified api {action} is not found, please check your url and method.",
+                )
             answer = dispatch(self.state, region, action, params)
             self._record(CallRecord(action, region, 200, None, signed.signature, provider, params))
             return 200, {}, {"RequestId": self._request_id(), **answer}
         except ApiError as error:
-            self._record(CallRecord(action, region, error.status, error.code, signed.signature if signed else None, provider))
+            self._record(
+                CallRecord(action, region, error.status, error.code, signed.signature if signed else None, provider)
+            )
             extra = {}
             if error.code in ("Throttling", "Rejected.Throttling") and self.options.throttle_retry_after_ms:
                 extra["x-acs-retry-after"] = str(self.options.throttle_retry_after_ms)
             return error.status, extra, self._error_body(region, error)
 
-    def _verify(self, method: str, path: str, query: dict[str, str], headers: dict[str, list[str]], body: bytes) -> SignedCall:
+    def _verify(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, list[str]], body: bytes
+    ) -> SignedCall:
         secrets = {self.options.access_key_id: self.options.access_key_secret}
         if any(v.startswith("ACS3-") for v in headers.get("authorization", [])):
             signed = verify_v3(method, path, query, headers, body, secrets)
@@ -130,9 +143,15 @@ class KmsEmulator:
                 params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
             signed = verify_v2(method, params, secrets)
         else:
-            raise ApiError(400, "IncompleteSignature", "The request signature does not conform to Alibaba Cloud standards. No signature found.")
+            raise ApiError(
+                400,
+                "IncompleteSignature",
+                "The request signature does not conform to Alibaba Cloud standards. No signature found.",
+            )
         check_timestamp(signed.timestamp, datetime.now(timezone.utc), self.options.max_clock_skew_s)
         with self._lock:
+            if len(self._nonces) > 500_000:  # bound memory; the date check limits replays anyway
+                self._nonces.clear()
             if signed.nonce in self._nonces:
                 raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
             self._nonces.add(signed.nonce)
@@ -166,8 +185,13 @@ class KmsEmulator:
         return str(uuid.uuid4()).upper()
 
     def _error_body(self, region: str, error: ApiError) -> dict[str, Any]:
-        return {"RequestId": self._request_id(), "HostId": f"kms.{region}.aliyuncs.com", "Code": error.code,
-                "Message": error.message, "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Kms"}
+        return {
+            "RequestId": self._request_id(),
+            "HostId": f"kms.{region}.aliyuncs.com",
+            "Code": error.code,
+            "Message": error.message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Kms",
+        }
 
     # ------------------------------------------------------------ admin
 
@@ -189,7 +213,11 @@ class KmsEmulator:
                     secret_names=[str(s) for s in request.get("secret_names", [])],
                 )
             except (ValueError, KeyError, TypeError) as exc:  # MigrationError is a ValueError
-                message = str(exc) if isinstance(exc, MigrationError) else f"bad migrate request: {exc!r}; expected JSON {{instance_id, key_ids, secret_names}}"
+                message = (
+                    str(exc)
+                    if isinstance(exc, MigrationError)
+                    else f"bad migrate request: {exc!r}; expected JSON {{instance_id, key_ids, secret_names}}"
+                )
                 return 400, {"error": message}
             return 200, report
         return 404, {"error": f"no admin route {method} {path}"}

@@ -5,6 +5,7 @@ HMAC-SHA1 over the query). Both are rebuilt from what arrived on the wire, exact
 the SDK built them (reference: kms-api.md section 2), so a wrong secret, a tampered
 query or body, or an unsigned x-acs-* header is refused like the real gateway would.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,19 @@ API_VERSION = "2016-01-20"
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 # query parameters of the RPC (V2) envelope, not of the operation
 V2_COMMON = frozenset(
-    {"Action", "Format", "Version", "Timestamp", "SignatureNonce", "SignatureMethod",
-     "SignatureVersion", "AccessKeyId", "SecurityToken", "Signature", "SignatureType"}
+    {
+        "Action",
+        "Format",
+        "Version",
+        "Timestamp",
+        "SignatureNonce",
+        "SignatureMethod",
+        "SignatureVersion",
+        "AccessKeyId",
+        "SecurityToken",
+        "Signature",
+        "SignatureType",
+    }
 )
 _V3_REQUIRED = ("host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
 
@@ -49,7 +61,9 @@ class SignedCall:
 
 
 def _incomplete(detail: str) -> ApiError:
-    return ApiError(400, "IncompleteSignature", f"The request signature does not conform to Alibaba Cloud standards. {detail}")
+    return ApiError(
+        400, "IncompleteSignature", f"The request signature does not conform to Alibaba Cloud standards. {detail}"
+    )
 
 
 def _mismatch() -> ApiError:
@@ -129,9 +143,22 @@ def verify_v3(
 
 def verify_v2(method: str, params: Mapping[str, str], secrets: Mapping[str, str]) -> SignedCall:
     """Check an RPC request signed with HMAC-SHA1 (`Signature` in the query)."""
-    for required in ("AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp", "Action", "Version"):
+    for required in (
+        "AccessKeyId",
+        "Signature",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "Timestamp",
+        "Action",
+        "Version",
+    ):
         if not params.get(required):
-            raise ApiError(400, "MissingParameter", f"The input parameter {required} that is mandatory for processing this request is not supplied.")
+            raise ApiError(
+                400,
+                "MissingParameter",
+                f"The input parameter {required} that is mandatory for processing this request is not supplied.",
+            )
     if params["SignatureMethod"] != "HMAC-SHA1" or params["SignatureVersion"] != "1.0":
         raise _incomplete("Only SignatureMethod HMAC-SHA1 and SignatureVersion 1.0 are supported.")
     secret = _lookup_secret(secrets, params["AccessKeyId"])
@@ -162,6 +189,8 @@ def check_timestamp(timestamp: str, now: datetime, max_skew_seconds: float) -> N
     try:
         when = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
-        raise ApiError(400, "InvalidTimeStamp.Format", f"Specified time stamp or date value is not well formatted: {timestamp}.") from None
+        raise ApiError(
+            400, "InvalidTimeStamp.Format", f"Specified time stamp or date value is not well formatted: {timestamp}."
+        ) from None
     if abs((now - when).total_seconds()) > max_skew_seconds:
         raise ApiError(400, "InvalidTimeStamp.Expired", f"Specified time stamp or date value is expired: {timestamp}.")

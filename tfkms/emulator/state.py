@@ -3,6 +3,7 @@
 Loaded from an inventory snapshot, dumped back as one, and changed by `migrate`, which
 does to the state what the KMS 1.0 -> 3.0 migration does to the real account.
 """
+
 from __future__ import annotations
 
 import random
@@ -61,7 +62,9 @@ class EmulatorState:
             versions = [(self._new_version_id(), _EPOCH) for _ in range(count)]
             if key.primary_key_version:
                 versions[-1] = (key.primary_key_version, _EPOCH)
-            out.keys[key.key_id] = KeyRecord(key=replace(key, version_count=count, primary_key_version=versions[-1][0]), versions=versions)
+            out.keys[key.key_id] = KeyRecord(
+                key=replace(key, version_count=count, primary_key_version=versions[-1][0]), versions=versions
+            )
             for alias in key.aliases:
                 out.aliases[alias] = key.key_id
         out.secrets = {s.secret_name: s for s in sorted(region.secrets, key=lambda s: s.secret_name)}
@@ -76,8 +79,12 @@ class EmulatorState:
         with self.lock:
             inventory = Inventory(generated_at=_now(), source="emulator")
             for name, region in self.regions.items():
-                keys = [replace(r.key, aliases=tuple(sorted(a for a, k in region.aliases.items() if k == key_id)))
-                        for key_id, r in region.keys.items()]
+                by_key: dict[str, list[str]] = {}
+                for alias, key_id in region.aliases.items():
+                    by_key.setdefault(key_id, []).append(alias)
+                keys = [
+                    replace(r.key, aliases=tuple(sorted(by_key.get(key_id, [])))) for key_id, r in region.keys.items()
+                ]
                 inventory.regions[name] = RegionInventory(
                     keys=keys, secrets=list(region.secrets.values()), instances=list(region.instances.values())
                 )
@@ -103,7 +110,9 @@ class EmulatorState:
             problems: list[str] = []
             keys = [self._check_key(region, region_name, key_id, instance_id, problems) for key_id in key_ids]
             batch = {record.key.key_id for record in keys if record is not None}
-            secrets = [self._check_secret(region, region_name, name, instance_id, batch, problems) for name in secret_names]
+            secrets = [
+                self._check_secret(region, region_name, name, instance_id, batch, problems) for name in secret_names
+            ]
             if problems:
                 raise MigrationError("; ".join(problems))
             report: dict = {"instance_id": instance_id, "region": region_name, "keys": [], "secrets": []}
@@ -113,9 +122,14 @@ class EmulatorState:
                     report["keys"].append({"key_id": record.key.key_id, "changed": False})
                     continue
                 self._move_key(record, instance)
-                report["keys"].append({"key_id": record.key.key_id, "changed": True,
-                                       "protection_level": record.key.protection_level,
-                                       "primary_key_version": record.key.primary_key_version})
+                report["keys"].append(
+                    {
+                        "key_id": record.key.key_id,
+                        "changed": True,
+                        "protection_level": record.key.protection_level,
+                        "primary_key_version": record.key.primary_key_version,
+                    }
+                )
             for secret in secrets:
                 assert secret is not None
                 changed = secret.dkms_instance_id != instance_id
@@ -129,7 +143,9 @@ class EmulatorState:
                 return name, region.instances[instance_id]
         raise MigrationError(f"KMS instance {instance_id!r} is not in the emulator's inventory")
 
-    def _check_key(self, region: RegionState, region_name: str, key_id: str, instance_id: str, problems: list[str]) -> KeyRecord | None:
+    def _check_key(
+        self, region: RegionState, region_name: str, key_id: str, instance_id: str, problems: list[str]
+    ) -> KeyRecord | None:
         record = region.keys.get(region.aliases.get(key_id, key_id))
         if record is None:
             problems.append(f"key {key_id} is not in {region_name} (migration stays within a region)")
@@ -147,7 +163,9 @@ class EmulatorState:
                 problems.append(f"key {key.key_id}: {refusal}")
         return record
 
-    def _check_secret(self, region: RegionState, region_name: str, name: str, instance_id: str, batch: set[str], problems: list[str]) -> CloudSecret | None:
+    def _check_secret(
+        self, region: RegionState, region_name: str, name: str, instance_id: str, batch: set[str], problems: list[str]
+    ) -> CloudSecret | None:
         secret = region.secrets.get(name)
         if secret is None:
             problems.append(f"secret {name} is not in {region_name}")
@@ -161,7 +179,9 @@ class EmulatorState:
             record = region.keys.get(key_id)
             in_instance = record is not None and record.key.dkms_instance_id == instance_id
             if not in_instance and key_id not in batch:
-                problems.append(f"secret {name} is encrypted by key {secret.encryption_key_id}, which must be migrated to {instance_id} first or in the same batch")
+                problems.append(
+                    f"secret {name} is encrypted by key {secret.encryption_key_id}, which must be migrated to {instance_id} first or in the same batch"
+                )
         return secret
 
     def _move_key(self, record: KeyRecord, instance: CloudInstance) -> None:
@@ -172,8 +192,12 @@ class EmulatorState:
         now = _now()
         # the vendor's guide: key version ids change on migration
         record.versions = [(self._new_version_id(), now) for _ in record.versions]
-        record.key = replace(key, dkms_instance_id=instance.instance_id, protection_level=level,
-                             primary_key_version=record.versions[-1][0])
+        record.key = replace(
+            key,
+            dkms_instance_id=instance.instance_id,
+            protection_level=level,
+            primary_key_version=record.versions[-1][0],
+        )
 
 
 # The vendor guide's explicit refusals (kms-migration-guide.txt, "Notes on key migration").
@@ -197,7 +221,8 @@ def _matrix_refusal(key: CloudKey, region: str, instance_type: str | None) -> st
 def _account_of(inventory: Inventory) -> str:
     """The account uid, read from any ARN in the snapshot (acs:kms:<region>:<uid>:...)."""
     for region in inventory.regions.values():
-        for obj in [*region.keys, *region.secrets]:
+        objects: list[CloudKey | CloudSecret] = [*region.keys, *region.secrets]
+        for obj in objects:
             parts = (obj.arn or "").split(":")
             if len(parts) >= 5 and parts[3].isdigit():
                 return parts[3]

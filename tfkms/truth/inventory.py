@@ -10,6 +10,7 @@ The region is implied by the enclosing map, so items do not repeat it. The loade
 strict: an unknown field is an error, because a misspelt `dkms_instance_id` would make a
 migrated key look unmigrated and lead to exactly the replacement tfkms exists to prevent.
 """
+
 from __future__ import annotations
 
 import json
@@ -98,14 +99,18 @@ def inventory_from_dict(tree: Any, source: str | None = None) -> Inventory:
     if "version" not in tree:
         raise _Invalid([], 'missing "version" (expected 1); is this a tfkms inventory snapshot?')
     if version != FORMAT_VERSION or isinstance(version, bool):
-        raise _Invalid(["version"], f"unsupported snapshot version {version!r}; this tfkms reads version {FORMAT_VERSION}")
+        raise _Invalid(
+            ["version"], f"unsupported snapshot version {version!r}; this tfkms reads version {FORMAT_VERSION}"
+        )
     _reject_unknown(tree, _TOP_LEVEL, [])
     for name in ("generated_at", "source"):
         if tree.get(name) is not None and not isinstance(tree[name], str):
             raise _Invalid([name], "must be a string")
     regions = tree.get("regions")
     if not isinstance(regions, dict):
-        raise _Invalid(["regions"] if "regions" in tree else [], 'missing "regions" object (region name -> keys/secrets/instances)')
+        raise _Invalid(
+            ["regions"] if "regions" in tree else [], 'missing "regions" object (region name -> keys/secrets/instances)'
+        )
     inventory = Inventory(generated_at=tree.get("generated_at"), source=tree.get("source") or source)
     for region_name, body in regions.items():
         inventory.regions[region_name] = _region_from_dict(region_name, body, ["regions", region_name])
@@ -138,7 +143,9 @@ def _item_from_dict(collection: str, model: type, id_field: str, region: str, it
     kinds = FIELD_KINDS[collection]
     _reject_unknown(item, set(kinds), path)
     if not isinstance(item.get(id_field), str) or not item[id_field]:
-        raise _Invalid(path if id_field not in item else path + [id_field], f'missing "{id_field}" (a non-empty string)')
+        raise _Invalid(
+            path if id_field not in item else path + [id_field], f'missing "{id_field}" (a non-empty string)'
+        )
     values: dict[str, Any] = {"region": region}
     for name, value in item.items():
         values[name] = _checked_value(kinds[name], value, path + [name])
@@ -159,7 +166,12 @@ def _checked_value(kind: str, value: Any, path: list[str | int]) -> Any:
         return value
     if kind == "str-list" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    expected = {"str": "a string", "int": "a non-negative integer", "bool": "true or false", "str-list": "a list of strings"}[kind]
+    expected = {
+        "str": "a string",
+        "int": "a non-negative integer",
+        "bool": "true or false",
+        "str-list": "a list of strings",
+    }[kind]
     raise _Invalid(path, f"must be {expected}, got {json.dumps(value)[:40]}")
 
 
@@ -187,11 +199,11 @@ def _locate(text: str, path: list[str | int]) -> tuple[int | None, int | None]:
     decoder = json.JSONDecoder()
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        obj, end = json.decoder.JSONObject(s_and_end, *args)
+        obj, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
         starts[id(obj)] = s_and_end[1] - 1
         return obj, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     try:
         node: Any = decoder.decode(text)

@@ -8,6 +8,7 @@ retried with exponential backoff and full jitter, a bounded number of times. A c
 that still fails raises LiveCallError and the run returns nothing, so no caller can
 write a partial snapshot. The SDK is imported lazily: importing this module is cheap.
 """
+
 from __future__ import annotations
 
 import random
@@ -30,10 +31,21 @@ from tfkms.truth.model import CloudInstance, CloudKey, CloudSecret, Inventory, R
 DEFAULT_QPS = 25.0
 DEFAULT_CONCURRENCY = 8
 PAGE_SIZE = 100  # the maximum every List* call here accepts
-THROTTLING_CODES = frozenset({"Throttling", "Throttling.User", "Throttling.Api", "Rejected.Throttling",
-                              "ThrottlingException", "ServiceUnavailable", "SerivceUnavailableTemporary"})
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "Throttling.User",
+        "Throttling.Api",
+        "Rejected.Throttling",
+        "ThrottlingException",
+        "ServiceUnavailable",
+        "SerivceUnavailableTemporary",
+    }
+)
 # the call is not served at all (an older gateway, a partial emulator): optional data only
-UNSUPPORTED_CODES = frozenset({"InvalidAction.NotFound", "InvalidApi.NotFound", "UnsupportedOperation", "InvalidAction"})
+UNSUPPORTED_CODES = frozenset(
+    {"InvalidAction.NotFound", "InvalidApi.NotFound", "UnsupportedOperation", "InvalidAction"}
+)
 _HINTS = {
     "SignatureDoesNotMatch": "the access key secret does not match the access key id; check the credentials (environment, --profile)",
     "IncompleteSignature": "the request signature was refused; check the credentials and the system clock",
@@ -43,6 +55,7 @@ _HINTS = {
     "Forbidden.NoPermission": "grant the identity read access to KMS (for example AliyunKMSReadOnlyAccess)",
     "Forbidden.RAM": "grant the identity read access to KMS (for example AliyunKMSReadOnlyAccess)",
     "InvalidCredentials": "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or pass --profile",
+    "ConnectionError": "check --endpoint, the network and the HTTP(S)_PROXY variables",
 }
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 
@@ -72,7 +85,9 @@ class LiveOptions:
 class LiveCallError(TfkmsError):
     """A KMS call that failed for good; the message is one line for the user."""
 
-    def __init__(self, region: str, action: str, code: str | None, status: int | None, detail: str, attempts: int) -> None:
+    def __init__(
+        self, region: str, action: str, code: str | None, status: int | None, detail: str, attempts: int
+    ) -> None:
         self.region, self.action, self.code, self.status, self.attempts = region, action, code, status, attempts
         where = f"{region}: {action} failed"
         if attempts > 1:
@@ -110,7 +125,9 @@ def _classify(exc: Exception) -> _Failure:
         if data.get("RequestId"):
             detail += f" [request id {data['RequestId']}]"
     else:  # transport errors quote the request URL (query included): keep only the cause
-        detail = re.sub(r" with url: \S+", "", str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
+        inner = getattr(exc, "inner_exception", None) or exc
+        text = str(getattr(inner, "message", None) or inner or type(inner).__name__)
+        detail = re.sub(r" with url: \S+", "", text.splitlines()[0] if text else type(exc).__name__)
     retry_after = getattr(exc, "retry_after", None)
     if type(exc).__name__ == "ThrottlingException" or retry_after:
         return _Failure(True, code or "Throttling", status, detail, (retry_after or 0) / 1000 or None)
@@ -162,7 +179,12 @@ def _endpoint_for(endpoint: str | None, region: str) -> _Endpoint:
         return _Endpoint(None, None, False)
     text = endpoint.replace("{region}", region).strip()
     parts = urlsplit(text if "://" in text else f"//{text}")
-    if parts.scheme.lower() not in ("", "http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+    if (
+        parts.scheme.lower() not in ("", "http", "https")
+        or not parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+    ):
         raise TfkmsError(f"--endpoint {endpoint!r}: expected a host, host:port, https://host or http://127.0.0.1:PORT")
     hostname = (parts.hostname or "").lower()
     loopback = hostname in ("localhost", "::1") or hostname.startswith("127.")
@@ -232,8 +254,14 @@ class _Run:
                 delay = failure.retry_after_s if failure.retry_after_s is not None else ceiling * self.options.jitter()
                 self._sleep(min(delay, self.options.backoff_cap_s))
 
-    def paginate(self, region: str, action: str, make_request: Callable[[int], Any], items_of: Callable[[Any], list],
-                 optional: bool = False) -> list | None:
+    def paginate(
+        self,
+        region: str,
+        action: str,
+        make_request: Callable[[int], Any],
+        items_of: Callable[[Any], list],
+        optional: bool = False,
+    ) -> list | None:
         """Every item of a page-numbered listing, in order, without duplicates.
 
         `optional`: None when the endpoint does not serve the action at all.
@@ -246,10 +274,17 @@ class _Run:
             if body is None:
                 return None
             batch = items_of(body) or []
-            items.extend(x for x in batch if not (x in seen or seen.add(x)))
+            for item in batch:
+                if item not in seen:
+                    seen.add(item)
+                    items.append(item)
             total = body.total_count
             # TotalCount drives the loop; a short or empty page ends it when the count is absent
-            if not batch or (total is not None and len(items) >= int(total)) or (total is None and len(batch) < PAGE_SIZE):
+            if (
+                not batch
+                or (total is not None and len(items) >= int(total))
+                or (total is None and len(batch) < PAGE_SIZE)
+            ):
                 return items
             page += 1
 
@@ -334,8 +369,13 @@ class _Progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True))
+        self._bar = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        )
         self._tasks = {r: self._bar.add_task(f"{r}: listing", total=None) for r in regions}
         self._bar.start()
 
@@ -382,11 +422,15 @@ def collect_inventory(regions: list[str], options: LiveOptions | None = None, pr
         aliases: dict[str, list[str]] = {}
         for name, key_id in listing[region, "aliases"] or []:
             aliases.setdefault(key_id, []).append(name)
-        inventory.regions[region] = _assemble(region, [d for (r, _), d in zip(jobs, details) if r == region], aliases)
+        inventory.regions[region] = _assemble(
+            region, [d for (r, _), d in zip(jobs, details, strict=True) if r == region], aliases
+        )
     return inventory
 
 
-def describe_resources(region: str, key_ids: Iterable[str], secret_names: Iterable[str], options: LiveOptions | None = None) -> Inventory:
+def describe_resources(
+    region: str, key_ids: Iterable[str], secret_names: Iterable[str], options: LiveOptions | None = None
+) -> Inventory:
     """Current facts for the named keys and secrets only (identity comes from a state file).
 
     A key or secret the API does not know is absent from the result. Aliases are not
@@ -396,7 +440,9 @@ def describe_resources(region: str, key_ids: Iterable[str], secret_names: Iterab
     region = _checked_regions([region], options)[0]
     run = _Run(options, [region], progress=False)
     try:
-        jobs = [(region, partial(_describe_key, run, region, k)) for k in dict.fromkeys(key_ids)]
+        jobs: list[tuple[str, Callable[[], Any]]] = [
+            (region, partial(_describe_key, run, region, k)) for k in dict.fromkeys(key_ids)
+        ]
         jobs += [(region, partial(_describe_secret, run, region, s)) for s in dict.fromkeys(secret_names)]
         found = run.gather(jobs)
         instance_ids = {obj.dkms_instance_id for _, obj in found if obj is not None and obj.dkms_instance_id}
@@ -417,10 +463,12 @@ def _checked_regions(regions: Iterable[str], options: LiveOptions) -> list[str]:
             raise TfkmsError(f"{region!r} is not a region id (for example cn-hangzhou, ap-southeast-1)")
     if options.signature not in ("v3", "v2"):
         raise TfkmsError(f"unknown signature {options.signature!r}: use v3 or v2")
-    if len(unique) > 1 and options.endpoint and "{region}" not in options.endpoint:
-        if not _endpoint_for(options.endpoint, unique[0]).loopback:
-            raise TfkmsError(f"--endpoint {options.endpoint} serves one region but {len(unique)} were named; "
-                             "put {region} in it (kms-vpc.{region}.aliyuncs.com) or run once per region")
+    shared_host = options.endpoint and "{region}" not in options.endpoint
+    if len(unique) > 1 and shared_host and not _endpoint_for(options.endpoint, unique[0]).loopback:
+        raise TfkmsError(
+            f"--endpoint {options.endpoint} serves one region but {len(unique)} were named; "
+            "put {region} in it (kms-vpc.{region}.aliyuncs.com) or run once per region"
+        )
     return unique
 
 
@@ -433,17 +481,37 @@ def _models() -> Any:
 def _list(run: _Run, region: str, part: str) -> list | None:
     m = _models()
     if part == "keys":
-        return run.paginate(region, "ListKeys", lambda p: m.ListKeysRequest(page_number=p, page_size=PAGE_SIZE),
-                            lambda b: [k.key_id for k in (b.keys.key if b.keys else []) if k.key_id])
+        return run.paginate(
+            region,
+            "ListKeys",
+            lambda p: m.ListKeysRequest(page_number=p, page_size=PAGE_SIZE),
+            lambda b: [k.key_id for k in (b.keys.key if b.keys else []) if k.key_id],
+        )
     if part == "secrets":
-        return run.paginate(region, "ListSecrets", lambda p: m.ListSecretsRequest(page_number=p, page_size=PAGE_SIZE),
-                            lambda b: [s.secret_name for s in (b.secret_list.secret if b.secret_list else []) if s.secret_name])
+        return run.paginate(
+            region,
+            "ListSecrets",
+            lambda p: m.ListSecretsRequest(page_number=p, page_size=PAGE_SIZE),
+            lambda b: [s.secret_name for s in (b.secret_list.secret if b.secret_list else []) if s.secret_name],
+        )
     if part == "instances":
-        return run.paginate(region, "ListKmsInstances", lambda p: m.ListKmsInstancesRequest(page_number=p, page_size=PAGE_SIZE),
-                            lambda b: [i.kms_instance_id for i in (b.kms_instances.kms_instance if b.kms_instances else []) if i.kms_instance_id])
-    return run.paginate(region, "ListAliases", lambda p: m.ListAliasesRequest(page_number=p, page_size=PAGE_SIZE),
-                        lambda b: [(a.alias_name, a.key_id) for a in (b.aliases.alias if b.aliases else []) if a.alias_name],
-                        optional=True)
+        return run.paginate(
+            region,
+            "ListKmsInstances",
+            lambda p: m.ListKmsInstancesRequest(page_number=p, page_size=PAGE_SIZE),
+            lambda b: [
+                i.kms_instance_id
+                for i in (b.kms_instances.kms_instance if b.kms_instances else [])
+                if i.kms_instance_id
+            ],
+        )
+    return run.paginate(
+        region,
+        "ListAliases",
+        lambda p: m.ListAliasesRequest(page_number=p, page_size=PAGE_SIZE),
+        lambda b: [(a.alias_name, a.key_id) for a in (b.aliases.alias if b.aliases else []) if a.alias_name],
+        optional=True,
+    )
 
 
 def _describe_key(run: _Run, region: str, key_ref: str) -> tuple[str, CloudKey | None]:
@@ -452,12 +520,20 @@ def _describe_key(run: _Run, region: str, key_ref: str) -> tuple[str, CloudKey |
     if meta is None or not meta.key_id:
         return "key", None
     return "key", CloudKey(
-        key_id=meta.key_id, region=region, arn=_text(meta.arn), key_spec=_text(meta.key_spec),
-        key_usage=_text(meta.key_usage), key_state=_text(meta.key_state),
-        protection_level=_text(meta.protection_level), origin=_text(meta.origin),
-        automatic_rotation=_text(meta.automatic_rotation), rotation_interval=_text(meta.rotation_interval),
-        dkms_instance_id=_text(meta.dkmsinstance_id), creator=_text(meta.creator),
-        description=_text(meta.description), primary_key_version=_text(meta.primary_key_version),
+        key_id=meta.key_id,
+        region=region,
+        arn=_text(meta.arn),
+        key_spec=_text(meta.key_spec),
+        key_usage=_text(meta.key_usage),
+        key_state=_text(meta.key_state),
+        protection_level=_text(meta.protection_level),
+        origin=_text(meta.origin),
+        automatic_rotation=_text(meta.automatic_rotation),
+        rotation_interval=_text(meta.rotation_interval),
+        dkms_instance_id=_text(meta.dkmsinstance_id),
+        creator=_text(meta.creator),
+        description=_text(meta.description),
+        primary_key_version=_text(meta.primary_key_version),
     )
 
 
@@ -467,38 +543,58 @@ def _describe_secret(run: _Run, region: str, name: str) -> tuple[str, CloudSecre
     if body is None:
         return "secret", None
     return "secret", CloudSecret(
-        secret_name=body.secret_name or name, region=region, arn=_text(body.arn), secret_type=_text(body.secret_type),
-        encryption_key_id=_text(body.encryption_key_id), dkms_instance_id=_text(body.dkmsinstance_id),
-        automatic_rotation=_text(body.automatic_rotation), rotation_interval=_text(body.rotation_interval),
+        secret_name=body.secret_name or name,
+        region=region,
+        arn=_text(body.arn),
+        secret_type=_text(body.secret_type),
+        encryption_key_id=_text(body.encryption_key_id),
+        dkms_instance_id=_text(body.dkmsinstance_id),
+        automatic_rotation=_text(body.automatic_rotation),
+        rotation_interval=_text(body.rotation_interval),
         description=_text(body.description),
     )
 
 
 def _get_instance(run: _Run, region: str, instance_id: str) -> tuple[str, CloudInstance]:
-    body = run.call(region, "GetKmsInstance", _models().GetKmsInstanceRequest(kms_instance_id=instance_id),
-                    tolerate=lambda f: _is_not_found(f) or _is_unsupported(f))
+    body = run.call(
+        region,
+        "GetKmsInstance",
+        _models().GetKmsInstanceRequest(kms_instance_id=instance_id),
+        tolerate=lambda f: _is_not_found(f) or _is_unsupported(f),
+    )
     info = body.kms_instance if body is not None else None
     if info is None:  # listed but not describable here: keep what the listing said
         return "instance", CloudInstance(instance_id=instance_id, region=region)
     return "instance", CloudInstance(
-        instance_id=info.instance_id or instance_id, region=region, name=_text(info.instance_name),
-        instance_type=_instance_type(info.product_type, info.product_version), status=_text(info.status),
-        spec=_text(info.spec), product_version=_text(info.product_version),
+        instance_id=info.instance_id or instance_id,
+        region=region,
+        name=_text(info.instance_name),
+        instance_type=_instance_type(info.product_type, info.product_version),
+        status=_text(info.status),
+        spec=_text(info.spec),
+        product_version=_text(info.product_version),
     )
 
 
 def _aliases_of_key(run: _Run, region: str, key_id: str) -> tuple[str, tuple[str, list[str] | None]]:
     m = _models()
-    names = run.paginate(region, "ListAliasesByKeyId",
-                         lambda p: m.ListAliasesByKeyIdRequest(key_id=key_id, page_number=p, page_size=PAGE_SIZE),
-                         lambda b: [a.alias_name for a in (b.aliases.alias if b.aliases else []) if a.alias_name],
-                         optional=True)
+    names = run.paginate(
+        region,
+        "ListAliasesByKeyId",
+        lambda p: m.ListAliasesByKeyIdRequest(key_id=key_id, page_number=p, page_size=PAGE_SIZE),
+        lambda b: [a.alias_name for a in (b.aliases.alias if b.aliases else []) if a.alias_name],
+        optional=True,
+    )
     return "aliases", (key_id, names)
 
 
 def _version_count(run: _Run, region: str, key_id: str) -> tuple[str, tuple[str, int | None]]:
-    body = run.call(region, "ListKeyVersions", _models().ListKeyVersionsRequest(key_id=key_id, page_number=1, page_size=1),
-                    tolerate=lambda f: _is_not_found(f) or _is_unsupported(f))
+    body = run.call(
+        region,
+        "ListKeyVersions",
+        _models().ListKeyVersionsRequest(key_id=key_id, page_number=1, page_size=1),
+        tolerate=lambda f: _is_not_found(f) or _is_unsupported(f),
+    )
     count = body.total_count if body is not None else None
     return "versions", (key_id, int(count) if count is not None else None)
 
@@ -520,8 +616,13 @@ def _assemble(region: str, results: list[tuple[str, Any]], aliases: dict[str, li
         elif kind == "instance":
             out.instances.append(payload)
     for key_id, key in sorted(keys.items()):
-        out.keys.append(replace(key, aliases=tuple(sorted(set(aliases.get(key_id, [])))),
-                                version_count=versions.get(key_id, key.version_count)))
+        out.keys.append(
+            replace(
+                key,
+                aliases=tuple(sorted(set(aliases.get(key_id, [])))),
+                version_count=versions.get(key_id, key.version_count),
+            )
+        )
     out.secrets.sort(key=lambda s: s.secret_name)
     out.instances.sort(key=lambda i: i.instance_id)
     return out
