@@ -5,6 +5,7 @@ Nothing here prints; the CLI renders what these return.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from pathlib import Path
@@ -136,8 +137,9 @@ def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> In
                 else:
                     needs_listing.add(region)
     merged = Inventory(source="live")
+    progress = sys.stderr.isatty()
     if needs_listing:
-        part = live.collect_inventory(sorted(needs_listing), live_options)
+        part = live.collect_inventory(sorted(needs_listing), live_options, progress=progress)
         merged.regions.update(part.regions)
     for region, (keys, secrets) in sorted(wanted.items()):
         if region in needs_listing:

@@ -93,6 +93,8 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
                 cloud = (truth.key(inst, aliases.get(inst.address, [])) if inst.resource.type == KEY_TYPE
                          else truth.secret(inst))
                 if cloud is None:
+                    if truth.has_cloud_facts and truth.state_instance(inst) is None:
+                        result.findings.append(_unmatched(inst))
                     continue
                 migrated_here = True
                 needs = instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
@@ -126,6 +128,13 @@ def _migration_visible(root: Root, truth: Truth) -> bool:
 
     version = root.provider_version
     return truth.has_cloud_facts or (version is not None and version >= DKMS_INSTANCE_ID_SINCE)
+
+
+def _unmatched(inst: ResourceInstance) -> Finding:
+    how = ("through an alias (alicloud_kms_alias with a literal alias_name)" if inst.resource.type == KEY_TYPE
+           else "by its secret_name")
+    return _finding("TFKMS204", inst, f"no state names this resource and the cloud answers did not match it {how}: "
+                    "tfkms does not guess; pass --state for this root", Severity.WARNING)
 
 
 def _finding(rule: str, inst: ResourceInstance, message: str, severity: Severity | None = None,
