@@ -21,7 +21,7 @@ class Rule:
     title: str
     help: str
     severity: Severity
-    phase: str  # check | fix | guard
+    phase: str  # check | fix | audit | guard
 
 
 _RULES = [
@@ -78,6 +78,13 @@ _RULES = [
     Rule("TFKMS206", "Not migrated yet",
          "Nothing to patch until the resource is migrated.",
          Severity.INFO, "fix"),
+    Rule("TFKMS207", "Unmanaged: the cloud has it, no scanned state manages it",
+         "Import it into the Terraform root that should own it, or record why it lives outside Terraform.",
+         Severity.WARNING, "audit"),
+    Rule("TFKMS208", "Missing: a state manages it, the cloud does not have it",
+         "It was deleted outside Terraform, or the state points at another account/region: check before "
+         "the next apply recreates it.",
+         Severity.WARNING, "audit"),
     Rule("TFKMS300", "Plan destroys or replaces a KMS key or secret",
          "Do not apply: run `tfkms fix` with the post-migration state and plan again.",
          Severity.ERROR, "guard"),
