@@ -36,6 +36,8 @@ LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the KMS API for curre
 RegionOpt = Annotated[Optional[list[str]], typer.Option("--region", help="Region(s) for --live.")]
 EndpointOpt = Annotated[Optional[str], typer.Option("--endpoint", help="KMS API endpoint (e.g. http://127.0.0.1:PORT).")]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="aliyun CLI profile for credentials.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="Settings file (default: the nearest .tfkms.toml or pyproject.toml [tool.tfkms]).")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the parse cache.")]
 ProviderVersionOpt = Annotated[Optional[str], typer.Option(
     "--provider-version", help="alicloud provider version to assume (overrides lock files and constraints).")]
@@ -99,7 +101,8 @@ def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 @app.command()
 def check(
     paths: PathsArg,
-    target: Annotated[str, typer.Option("--target", help="KMS 3.0 instance type: software | hardware")] = "software",
+    target: Annotated[Optional[str], typer.Option(
+        "--target", help="KMS 3.0 instance type: software | hardware [default: software]")] = None,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     exclude: ExcludeOpt = None,
@@ -111,13 +114,14 @@ def check(
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
     no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Before migrating: which KMS resources can move, what must change first, in which batches."""
     from tfkms.services import ScanOptions, TruthOptions, run_check
 
-    if target not in ("software", "hardware"):
+    if target not in (None, "software", "hardware"):
         _fail("--target must be software or hardware")
-    result = _run(run_check, ScanOptions(paths, exclude or [], provider_version, not no_cache),
+    result = _run(run_check, ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile), target)
     raise typer.Exit(int(_emit(result, fmt, output)))
 
@@ -126,7 +130,8 @@ def check(
 def fix(
     paths: PathsArg,
     write: Annotated[bool, typer.Option("--write", help="Write the patch (default: print a diff).")] = False,
-    strategy: Annotated[str, typer.Option("--strategy", help="auto | instance-id | ignore-changes")] = "auto",
+    strategy: Annotated[Optional[str], typer.Option(
+        "--strategy", help="auto | instance-id | ignore-changes [default: auto]")] = None,
     ignore_rotation: Annotated[bool, typer.Option("--ignore-rotation",
                                                   help="Add rotation attributes to lifecycle.ignore_changes.")] = False,
     fmt: FormatOpt = "text",
@@ -140,14 +145,15 @@ def fix(
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
     no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """After migrating: patch the configuration so the next plan destroys nothing."""
     from tfkms.analysis.fix import FixOptions
     from tfkms.services import ScanOptions, TruthOptions, run_fix
 
-    if strategy not in ("auto", "instance-id", "ignore-changes"):
+    if strategy not in (None, "auto", "instance-id", "ignore-changes"):
         _fail("--strategy must be auto, instance-id or ignore-changes")
-    result = _run(run_fix, ScanOptions(paths, exclude or [], provider_version, not no_cache),
+    result = _run(run_fix, ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile),
                   FixOptions(strategy=strategy, write=write, ignore_rotation=ignore_rotation))
     raise typer.Exit(int(_emit(result, fmt, output)))

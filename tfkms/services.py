@@ -20,6 +20,7 @@ from tfkms.truth.state import StateFile, load_state
 
 if TYPE_CHECKING:
     from tfkms.analysis.fix import FixOptions
+    from tfkms.settings import Settings
 
 
 @dataclass
@@ -29,6 +30,12 @@ class ScanOptions:
     provider_version: str | None = None
     use_cache: bool = True
     workers: int | None = None
+    config: Path | None = None  # --config; else the nearest .tfkms.toml / pyproject.toml [tool.tfkms]
+
+    def settings(self) -> "Settings":
+        from tfkms.settings import load_settings
+
+        return load_settings(self.config, self.paths[0] if self.paths else Path.cwd())
 
 
 @dataclass
@@ -41,7 +48,7 @@ class TruthOptions:
     profile: str | None = None
 
 
-def load_project(scan: ScanOptions) -> Project:
+def load_project(scan: ScanOptions, settings: "Settings | None" = None) -> Project:
     for path in scan.paths:
         if not path.exists():
             raise TfkmsError(f"{path}: no such file or directory")
@@ -56,7 +63,8 @@ def load_project(scan: ScanOptions) -> Project:
     from tfkms.config.parallel import ParseCache
 
     cache = ParseCache.default() if scan.use_cache else None
-    return build_project(scan.paths, scan.exclude, override, cache=cache, workers=scan.workers)
+    exclude = scan.exclude + (settings.exclude if settings else [])
+    return build_project(scan.paths, exclude, override, cache=cache, workers=scan.workers)
 
 
 def _match_root(project: Project, name: str) -> Root | None:
@@ -149,13 +157,14 @@ def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> In
     return merged
 
 
-def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str) -> Result:
+def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None) -> Result:
     from tfkms.analysis.check import check_project
 
-    project = load_project(scan)
+    settings = scan.settings()
+    project = load_project(scan, settings)
     problems: list[InputProblem] = []
     truth = load_truth(project, truth_options, problems)
-    result = check_project(project, truth, target)
+    result = settings.apply(check_project(project, truth, target or settings.target or "software"))
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result
@@ -164,13 +173,16 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str) -> Re
 def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions") -> Result:
     from tfkms.analysis.fix import fix_project
 
-    project = load_project(scan)
+    settings = scan.settings()
+    project = load_project(scan, settings)
     problems: list[InputProblem] = []
     truth = load_truth(project, truth_options, problems)
     if not truth.states and not truth.has_cloud_facts and not problems:
         raise TfkmsError("fix needs the post-migration truth: --state FILE, --inventory FILE or --live "
                          "(or a terraform.tfstate in the root)")
-    result = fix_project(project, truth, options)
+    if options.strategy is None:
+        options.strategy = settings.strategy or "auto"
+    result = settings.apply(fix_project(project, truth, options))
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result

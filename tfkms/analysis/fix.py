@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tfkms.analysis.facts import suppression
 from tfkms.analysis.fix_needs import InstanceNeeds, Need, instance_needs
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Edit, Finding, Result
@@ -22,7 +23,7 @@ from tfkms.truth.state import StateInstance
 
 @dataclass
 class FixOptions:
-    strategy: str = "auto"  # auto | instance-id | ignore-changes
+    strategy: str | None = "auto"  # auto | instance-id | ignore-changes (None: from settings)
     write: bool = False
     ignore_rotation: bool = False
 
@@ -99,6 +100,7 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
                 migrated_here = True
                 needs = instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
                                        _referenced_key_id(inst, truth))
+                _drop_suppressed(needs, result)
                 if not cloud.dkms_instance_id and _migration_visible(root, truth):
                     if not needs.needs:
                         result.findings.append(_finding("TFKMS206", inst, "not migrated yet: nothing to patch"))
@@ -128,6 +130,21 @@ def _migration_visible(root: Root, truth: Truth) -> bool:
 
     version = root.provider_version
     return truth.has_cloud_facts or (version is not None and version >= DKMS_INSTANCE_ID_SINCE)
+
+
+def _drop_suppressed(needs: InstanceNeeds, result: Result) -> None:
+    """`# tfkms:ignore TFKMS200 reason` on a resource: report it as suppressed, patch nothing."""
+    block, source = needs.inst.resource.block, needs.inst.resource.file
+    kept = []
+    for need in needs.needs:
+        reason = suppression(source, block.line, block.end_line, need.rule)
+        if reason is None:
+            kept.append(need)
+            continue
+        finding = _finding(need.rule, needs.inst, need.message, line=_need_line(needs.inst, need))
+        finding.suppressed = reason
+        result.findings.append(finding)
+    needs.needs = kept
 
 
 def _unmatched(inst: ResourceInstance) -> Finding:
