@@ -78,3 +78,23 @@ def test_python_dash_m_smoke(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "TFKMS102" in done.stdout and "\x1b[" not in done.stdout  # no colour when piped
     assert "tfkms check: action needed" in done.stdout
+
+
+def test_verbose_logs_what_happened_never_values(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "alicloud_kms_secret" "s" {\n  secret_name = "s"\n'
+                                      '  secret_data = "CANARY-s3cr3t-7f3a9"\n}\n')
+    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-m", "tfkms", "--debug", "check", str(tmp_path), "-f", "json"],
+                          capture_output=True, text=True, env=env)
+    assert "INFO: 1 root(s): ." in done.stderr and "file(s) to parse" in done.stderr
+    assert "CANARY" not in done.stderr + done.stdout
+
+
+def test_redacting_filter() -> None:
+    import logging
+
+    from tfkms.logs import RedactingFilter
+
+    record = logging.LogRecord("tfkms", logging.INFO, "", 0, "using access_key_secret=%s", ("abc123",), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "using access_key=<redacted>"

@@ -50,9 +50,16 @@ def _version_callback(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                                help="Show the version and exit.")] = False) -> None:
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what tfkms does (never values).")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Log more (still never values).")] = False,
+) -> None:
     """tfkms: find KMS resources in Terraform, say what blocks migration, patch what migration changed."""
+    from tfkms import logs
+
+    logs.setup(2 if debug else 1 if verbose else 0)
 
 
 def _color_enabled(stream: object) -> bool:

@@ -111,6 +111,11 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
             inventory = load_inventory(options.inventory)
         except InputFileError as exc:
             problems.append(exc.problem)
+    from tfkms import logs
+
+    log = logs.get("truth")
+    for root_display, state in sorted(states.items()):
+        log.info("root %s: state %s (%d KMS instance(s))", root_display, state.display, len(state.kms()))
     truth = Truth(states=states, inventory=inventory)
     if options.live:
         truth.index_inventory(_live_inventory(project, truth, options))

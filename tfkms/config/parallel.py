@@ -126,6 +126,10 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
         else:
             misses.append(job)
     size = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    from tfkms import logs
+
+    logs.get("parse").info("parse cache: %d hit(s), %d file(s) to parse%s", len(jobs) - len(misses), len(misses),
+                           f" in {size} worker processes" if len(misses) >= MIN_FILES_FOR_POOL and size > 1 else "")
     if len(misses) >= MIN_FILES_FOR_POOL and size > 1:
         pool = _Pool(size)
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from tfkms import logs
 from tfkms.config.discover import ConfigDir, walk_config_dirs
 from tfkms.config.expr import UNKNOWN, Scope, Unknown, evaluate, traversal_of
 from tfkms.config.loader import Loader, display_path, read_modules_json
@@ -362,6 +363,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
                 except OSError as exc:
                     problems.append(InputProblem(display_path(path, base), None, None,
                                                  f"cannot read: {exc.strerror or exc}"))
+    log = logs.get("config")
+    log.info("%d configuration director%s relevant, %d file(s) to parse", len(selected),
+             "y" if len(selected) == 1 else "ies", len(jobs))
     parsed = parse_files(jobs, cache, workers)
     for loader in loaders.values():
         loader.preload(parsed)
@@ -384,6 +388,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
         roots.append(root)
     for loader in loaders.values():
         problems.extend(loader.all_problems())
+    log.info("%d root(s): %s", len(roots), ", ".join(r.display for r in roots) or "none")
+    for root in roots:
+        log.debug("root %s: alicloud provider %s (%s)", root.display, root.provider_version, root.version_origin)
     return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders)
 
 
