@@ -105,7 +105,7 @@ def _repo(tmp_path: Path) -> Path:
 KEYS = {"app": ("key-app", "SOFTWARE"), "vault": ("key-vault", "HSM"), "later": ("key-later", "SOFTWARE")}
 
 
-def test_fix_with_a_pre_migration_state_protects_what_the_api_says_moved(tmp_path: Path, kms_env: None) -> None:
+def test_fix_with_a_pre_migration_state_protects_what_the_api_says_moved(tmp_path: Path, kms_env: None) -> None:  # noqa: F811 (pytest fixture)
     root = _repo(tmp_path)
     pre = tmp_path / "pre.tfstate"
     pre.write_text(json.dumps(_state(KEYS, "")))
@@ -134,7 +134,7 @@ def test_fix_with_a_pre_migration_state_protects_what_the_api_says_moved(tmp_pat
     assert len(kms) == 4 and not set(kms.values()) & {"replace", "delete"}, plan
 
 
-def test_live_without_state_matches_keys_by_alias_and_reports_the_rest(tmp_path: Path, kms_env: None) -> None:
+def test_live_without_state_matches_keys_by_alias_and_reports_the_rest(tmp_path: Path, kms_env: None) -> None:  # noqa: F811 (pytest fixture)
     root = _repo(tmp_path)
     with running(_inventory()) as (emulator, url):
         emulator.state.migrate(instance_id="kst-hzz0software", key_ids=["key-app"], secret_names=["app/db"])

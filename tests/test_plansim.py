@@ -312,7 +312,7 @@ def test_module_for_each_and_nested_addresses(tmp_path):
         "modules/kms/main.tf": MODULE_KMS,
     })
     addr = 'module.tenant["acme"].module.kms.alicloud_kms_key.this'
-    st = state((f'module.tenant["acme"].module.kms.alicloud_kms_key.this',
+    st = state(('module.tenant["acme"].module.kms.alicloud_kms_key.this',
                 [(None, key_attrs(description="acme key", dkms_instance_id=""))]))
     assert simulate(root, st, "1.230.0") == {addr: "no-op"}
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfkms.analysis.batches import plan_batches
-from tfkms.analysis.facts import (UNKNOWN_FACT, Fact, key_fact, key_state_fact, secret_rotation_fact,
+from tfkms.analysis.facts import (Fact, key_fact, key_state_fact, secret_rotation_fact,
                                   suppression)
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.expr import Unknown
 from tfkms.config.project import Project, ResourceInstance, Root, expand_resource
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
 from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE

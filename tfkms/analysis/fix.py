@@ -18,7 +18,6 @@ from tfkms.patch import hcl_edits, json_edits
 from tfkms.patch.apply import build_patch, remove_stale_temp_files, write_patch
 from tfkms.patch.hcl_edits import CannotEdit
 from tfkms.truth.index import KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys, config_key_reference
-from tfkms.truth.state import StateInstance
 
 
 @dataclass

@@ -9,40 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from tfkms.config.functions import FUNCTIONS
 from tfkms.config.syntax import Expr
+from tfkms.config.values import BINARY, UNKNOWN, Unknown, index, is_known, to_string
 
-
-class Unknown:
-    """A value tfkms cannot know statically; `refs` lists resource addresses it came from."""
-
-    __slots__ = ("refs",)
-
-    def __init__(self, refs: frozenset[str] = frozenset()) -> None:
-        self.refs = refs
-
-    def __repr__(self) -> str:
-        return f"Unknown({sorted(self.refs)})" if self.refs else "Unknown"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Unknown)
-
-    def __hash__(self) -> int:
-        return 0
-
-
-UNKNOWN = Unknown()
-
-
-def is_known(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return False
-    if isinstance(value, dict):
-        return all(is_known(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(is_known(v) for v in value)
-    return True
+__all__ = ["UNKNOWN", "Scope", "Unknown", "evaluate", "is_known", "references", "traversal_of"]
 
 
 @dataclass
@@ -188,137 +161,6 @@ def references(expr: Expr | None) -> list[str]:
 
 # ---------------------------------------------------------------- HCL evaluation
 
-_FUNCTIONS: dict[str, Callable[..., Any]] = {}
-
-
-def _function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _FUNCTIONS[name] = fn
-        return fn
-    return register
-
-
-@_function("tostring")
-def _tostring(v: Any) -> Any:
-    return _to_string(v)
-
-
-@_function("tolist")
-def _tolist(v: Any) -> Any:
-    return list(v) if isinstance(v, (list, tuple)) else UNKNOWN
-
-
-@_function("toset")
-def _toset(v: Any) -> Any:
-    if not isinstance(v, (list, tuple)):
-        return UNKNOWN
-    out: list[Any] = []
-    for item in v:
-        if item not in out:
-            out.append(item)
-    return sorted(out, key=str)
-
-
-@_function("tomap")
-def _tomap(v: Any) -> Any:
-    return dict(v) if isinstance(v, dict) else UNKNOWN
-
-
-@_function("lookup")
-def _lookup(m: Any, key: Any, *default: Any) -> Any:
-    if not isinstance(m, dict) or not is_known(key):
-        return UNKNOWN
-    if key in m:
-        return m[key]
-    return default[0] if default else UNKNOWN
-
-
-@_function("merge")
-def _merge(*maps: Any) -> Any:
-    out: dict[str, Any] = {}
-    for m in maps:
-        if m is None:
-            continue
-        if not isinstance(m, dict):
-            return UNKNOWN
-        out.update(m)
-    return out
-
-
-@_function("concat")
-def _concat(*lists: Any) -> Any:
-    out: list[Any] = []
-    for item in lists:
-        if not isinstance(item, (list, tuple)):
-            return UNKNOWN
-        out.extend(item)
-    return out
-
-
-@_function("lower")
-def _lower(v: Any) -> Any:
-    return v.lower() if isinstance(v, str) else UNKNOWN
-
-
-@_function("upper")
-def _upper(v: Any) -> Any:
-    return v.upper() if isinstance(v, str) else UNKNOWN
-
-
-@_function("keys")
-def _keys(v: Any) -> Any:
-    return sorted(v) if isinstance(v, dict) else UNKNOWN
-
-
-@_function("contains")
-def _contains(collection: Any, value: Any) -> Any:
-    return value in collection if isinstance(collection, (list, tuple)) else UNKNOWN
-
-
-@_function("length")
-def _length(v: Any) -> Any:
-    return len(v) if isinstance(v, (list, tuple, dict, str)) else UNKNOWN
-
-
-@_function("element")
-def _element(v: Any, index: Any) -> Any:
-    if isinstance(v, (list, tuple)) and v and isinstance(index, int) and not isinstance(index, bool):
-        return v[index % len(v)]
-    return UNKNOWN
-
-
-@_function("join")
-def _join(sep: Any, items: Any) -> Any:
-    if isinstance(sep, str) and isinstance(items, (list, tuple)) and all(isinstance(i, str) for i in items):
-        return sep.join(items)
-    return UNKNOWN
-
-
-@_function("values")
-def _values(v: Any) -> Any:
-    return [v[k] for k in sorted(v)] if isinstance(v, dict) else UNKNOWN
-
-
-@_function("coalesce")
-def _coalesce(*values: Any) -> Any:
-    for v in values:
-        if isinstance(v, Unknown):
-            return UNKNOWN
-        if v is not None and v != "":
-            return v
-    return UNKNOWN
-
-
-def _to_string(v: Any) -> Any:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return json.dumps(v)
-    if isinstance(v, str):
-        return v
-    return UNKNOWN
-
-
 class _Eval:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -367,7 +209,7 @@ class _Eval:
                 # A lone interpolation keeps the value's own type ("${var.list}").
                 if len(node.children) == 3:
                     return value
-                text = _to_string(value) if value is not None else UNKNOWN
+                text = to_string(value) if value is not None else UNKNOWN
                 if isinstance(text, Unknown):
                     return value if isinstance(value, Unknown) else UNKNOWN
                 parts.append(text)
@@ -426,7 +268,7 @@ class _Eval:
         if trav is not None and len(trav) == 1:
             return trav[0]  # a bare word is a literal key
         value = self.node(inner)
-        return _to_string(value) if is_known(value) else UNKNOWN
+        return to_string(value) if is_known(value) else UNKNOWN
 
     def _conditional(self, node: Any) -> Any:
         from lark import Tree
@@ -447,7 +289,7 @@ class _Eval:
         if not (is_known(left) and is_known(right)):
             return UNKNOWN
         try:
-            return _BINARY[op](left, right)
+            return BINARY[op](left, right)
         except (KeyError, TypeError, ZeroDivisionError):
             return UNKNOWN
 
@@ -466,7 +308,7 @@ class _Eval:
         name = _name(node.children[0])
         if len([c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]) > 1:
             return UNKNOWN  # provider::ns::fn
-        fn = _FUNCTIONS.get(name)
+        fn = FUNCTIONS.get(name)
         if fn is None:
             return UNKNOWN
         args_node = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
@@ -495,7 +337,7 @@ class _Eval:
         if trav is None:  # indexing a literal: {a = 1}["a"], ["x"][count.index]
             target = self.node(node.children[0])
             key = self.index_value(node.children[1])
-            return _index(target, key)
+            return index(target, key)
         return self.reference(node)
 
     def index_value(self, index: Any) -> Any:
@@ -530,39 +372,8 @@ class _Eval:
             return Unknown(frozenset({address}))
         for step in rest:
             key = self.index_value(step[1]) if isinstance(step, tuple) else step
-            value = _index(value, key)
+            value = index(value, key)
         return value
-
-
-def _index(target: Any, key: Any) -> Any:
-    if isinstance(target, Unknown):
-        return target
-    if not is_known(key):
-        return UNKNOWN
-    if isinstance(target, dict):
-        return target.get(_to_string(key) if not isinstance(key, str) else key, UNKNOWN)
-    if isinstance(target, (list, tuple)) and isinstance(key, int) and not isinstance(key, bool):
-        return target[key] if 0 <= key < len(target) else UNKNOWN
-    return UNKNOWN
-
-
-_BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "&&": lambda a, b: a and b if isinstance(a, bool) and isinstance(b, bool) else UNKNOWN,
-    "||": lambda a, b: a or b if isinstance(a, bool) and isinstance(b, bool) else UNKNOWN,
-    "+": lambda a, b: a + b if _numbers(a, b) else UNKNOWN,
-    "-": lambda a, b: a - b if _numbers(a, b) else UNKNOWN,
-    "*": lambda a, b: a * b if _numbers(a, b) else UNKNOWN,
-    "<": lambda a, b: a < b if _numbers(a, b) else UNKNOWN,
-    ">": lambda a, b: a > b if _numbers(a, b) else UNKNOWN,
-    "<=": lambda a, b: a <= b if _numbers(a, b) else UNKNOWN,
-    ">=": lambda a, b: a >= b if _numbers(a, b) else UNKNOWN,
-}
-
-
-def _numbers(a: Any, b: Any) -> bool:
-    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
 
 
 # ---------------------------------------------------------------- JSON syntax
