@@ -28,11 +28,6 @@ def test_help_lists_every_command_and_version() -> None:
     assert invoke("--version")[1].strip() == f"tfkms {__version__}"
 
 
-def test_audit_says_it_is_not_available_yet(tmp_path: Path) -> None:
-    code, _, err = invoke("audit", str(tmp_path))
-    assert code == 1 and "not yet available" in err
-
-
 def test_missing_path_is_one_clear_line(tmp_path: Path) -> None:
     code, out, err = invoke("check", str(tmp_path / "nope"))
     assert code == 1 and out == ""

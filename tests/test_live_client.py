@@ -9,7 +9,10 @@ import threading
 import pytest
 from live_support import ROOT, demo, fast_options, kms_env, running  # noqa: F401 (fixture)
 
-from tfkms.truth.live import LiveCallError, _endpoint_for, _instance_type, _RateLimiter, collect_inventory
+from tfkms.truth.live import LiveCallError, collect_inventory
+from tfkms.truth.live_calls import _RateLimiter
+from tfkms.truth.live_calls import endpoint_for as _endpoint_for
+from tfkms.truth.live_calls import instance_type_of as _instance_type
 
 
 def test_rate_limiter_spaces_requests_one_interval_apart() -> None:
@@ -128,7 +131,7 @@ def test_importing_the_client_and_the_cli_does_not_load_the_sdk() -> None:
 def test_cli_defaults_match_the_client_defaults() -> None:
     from tfkms import cli_live
     from tfkms.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-    from tfkms.truth import live
+    from tfkms.truth import live_calls as live
 
     assert (cli_live._DEFAULT_QPS, cli_live._DEFAULT_CONCURRENCY) == (live.DEFAULT_QPS, live.DEFAULT_CONCURRENCY)
     assert (cli_live._EMULATOR_AK, cli_live._EMULATOR_SECRET) == (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
