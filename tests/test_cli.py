@@ -93,3 +93,11 @@ def test_redacting_filter() -> None:
     record = logging.LogRecord("tfkms", logging.INFO, "", 0, "using access_key_secret=%s", ("abc123",), None)
     RedactingFilter().filter(record)
     assert record.getMessage() == "using access_key=<redacted>"
+
+
+def test_batches_flag_lists_addresses() -> None:
+    target = str(REPO / "fixtures" / "terraform" / "byok-keys")
+    short = CliRunner().invoke(app, ["check", target]).stdout
+    full = CliRunner().invoke(app, ["check", target, "--batches"]).stdout
+    assert "cn-beijing batch 1:" in short and "    alicloud_kms_key.native" not in short
+    assert "    alicloud_kms_key.native" in full

@@ -120,6 +120,7 @@ def check(
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
+    batches: Annotated[bool, typer.Option("--batches", help="List every key and secret of each batch.")] = False,
     no_cache: NoCacheOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -130,6 +131,7 @@ def check(
         _fail("--target must be software or hardware")
     result = _run(run_check, ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile), target)
+    result.options["batches"] = batches
     raise typer.Exit(int(_emit(result, fmt, output)))
 
 
@@ -182,9 +184,28 @@ def guard(
 
 
 @app.command()
-def audit(paths: PathsArg) -> None:
-    """Drift across repos: unmanaged, missing, not yet migrated, mismatched (not yet available)."""
-    _fail("audit is not yet available in this build (see the README's roadmap)")
+def audit(
+    paths: PathsArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | markdown | sarif | github | html")] = "text",
+    output: OutputOpt = None,
+    exclude: ExcludeOpt = None,
+    state: StateOpt = None,
+    inventory: InventoryOpt = None,
+    live: LiveOpt = False,
+    region: RegionOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    provider_version: ProviderVersionOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Drift, per region: what no state manages, what the cloud lacks, what is not migrated or mismatched.
+
+    Needs the whole cloud side: --inventory FILE, or --live --region R (every key and secret is listed)."""
+    from tfkms.services import ScanOptions, TruthOptions, run_audit
+
+    result = _run(run_audit, ScanOptions(paths, exclude or [], provider_version, not no_cache),
+                  TruthOptions(state or [], inventory, live, region or [], endpoint, profile))
+    raise typer.Exit(int(_emit(result, fmt, output)))
 
 
 def _register_live_commands() -> None:

@@ -44,6 +44,9 @@ def render(result: Result, color: bool = False) -> str:
         for b in result.batches:
             where = f"{b.root}, {b.region}" if b.root and b.root != "." else b.region
             console.print(f"  {where} batch {b.number}: {len(b.keys)} key(s), {len(b.secrets)} secret(s)")
+            if result.options.get("batches"):
+                for address in b.keys + b.secrets:
+                    console.print(f"    {address}")
     for problem in result.problems:
         console.print(Text(f"error: {problem.render()}", style="bold red" if color else ""))
     console.print(summary_line(result))
