@@ -79,12 +79,29 @@ def test_evaluator_knows_only_what_is_certain() -> None:
     assert evaluate(exprs["nth"], scope.with_count(1)) is None
     ref = evaluate(exprs["ref"], scope)
     assert isinstance(ref, Unknown) and ref.refs == {"alicloud_kms_key.k"}
-    assert evaluate(exprs["loop"], scope) == UNKNOWN
+    assert evaluate(exprs["loop"], scope) == [1, 2]
+    assert evaluate(exprs["loop"], Scope(local_exprs=exprs)) == UNKNOWN  # over an unknown collection
     assert evaluate(exprs["fn"], scope) == "fallback"
     assert evaluate(exprs["set"], scope) == ["a", "b"]
     assert evaluate(exprs["lone"], scope) == [1, 2]
     assert evaluate(exprs["name"], Scope(local_exprs=exprs)) == UNKNOWN  # unset variable
     assert references(exprs["fn"]) == ["var.m"]
+
+
+def test_for_expressions() -> None:
+    exprs = _locals('''locals {
+  gold    = toset([for name, t in var.tenants : name if t.tier == "gold"])
+  by_tier = {for name, t in var.tenants : t.tier => name...}
+  upper   = {for name in keys(var.tenants) : name => upper(name)}
+  dup     = {for name, t in var.tenants : t.tier => name}
+}
+''')
+    scope = Scope(variables={"tenants": {"acme": {"tier": "gold"}, "globex": {"tier": "silver"},
+                                         "umbrella": {"tier": "gold"}}}, local_exprs=exprs)
+    assert evaluate(exprs["gold"], scope) == ["acme", "umbrella"]
+    assert evaluate(exprs["by_tier"], scope) == {"gold": ["acme", "umbrella"], "silver": ["globex"]}
+    assert evaluate(exprs["upper"], scope) == {"acme": "ACME", "globex": "GLOBEX", "umbrella": "UMBRELLA"}
+    assert evaluate(exprs["dup"], scope) == UNKNOWN  # duplicate keys without "..." are an error in Terraform
 
 
 def test_json_templates_evaluate_like_hcl() -> None:

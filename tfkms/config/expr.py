@@ -8,7 +8,7 @@ expressions, splats, anything we cannot be sure of. A guess is never returned.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tfkms.config.functions import FUNCTIONS
@@ -29,6 +29,7 @@ class Scope:
     count_index: Any = None
     has_each: bool = False
     has_count: bool = False
+    bindings: dict[str, Any] = field(default_factory=dict)  # symbols of an enclosing for expression
     _locals: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
 
@@ -46,19 +47,21 @@ class Scope:
         self._locals[name] = value
         return value
 
+    # The copies below share the locals cache on purpose: locals do not depend on each/count.
     def without_iteration(self) -> "Scope":
-        if not (self.has_each or self.has_count):
+        if not (self.has_each or self.has_count or self.bindings):
             return self
-        return Scope(variables=self.variables, local_exprs=self.local_exprs,
-                     _locals=self._locals, _evaluating=self._evaluating)
+        return replace(self, each_key=None, each_value=None, count_index=None, has_each=False, has_count=False,
+                       bindings={})
 
     def with_each(self, key: Any, value: Any) -> "Scope":
-        return Scope(variables=self.variables, local_exprs=self.local_exprs, each_key=key, each_value=value,
-                     has_each=True, _locals=self._locals, _evaluating=self._evaluating)
+        return replace(self, each_key=key, each_value=value, has_each=True, count_index=None, has_count=False)
 
     def with_count(self, index: Any) -> "Scope":
-        return Scope(variables=self.variables, local_exprs=self.local_exprs, count_index=index,
-                     has_count=True, _locals=self._locals, _evaluating=self._evaluating)
+        return replace(self, count_index=index, has_count=True, each_key=None, each_value=None, has_each=False)
+
+    def bind(self, symbols: dict[str, Any]) -> "Scope":
+        return replace(self, bindings={**self.bindings, **symbols})
 
 
 EMPTY_SCOPE = Scope()
@@ -325,6 +328,63 @@ class _Eval:
         except TypeError:
             return UNKNOWN
 
+    # -- for expressions: [for k, v in coll : expr if cond] and {for ... : k => v (...) if cond}
+    def _for_tuple_expr(self, node: Any) -> Any:
+        out = self._for_items(node)
+        return UNKNOWN if out is None else [value for _, value in out]
+
+    def _for_object_expr(self, node: Any) -> Any:
+        from lark import Token
+
+        grouped = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+        items = self._for_items(node)
+        if items is None:
+            return UNKNOWN
+        out: dict[str, Any] = {}
+        for key, value in items:
+            key = to_string(key) if not isinstance(key, str) else key
+            if not isinstance(key, str):
+                return UNKNOWN
+            if grouped:
+                out.setdefault(key, []).append(value)
+            elif key in out:
+                return UNKNOWN  # Terraform rejects duplicate keys without "..."
+            else:
+                out[key] = value
+        return out
+
+    def _for_items(self, node: Any) -> list[tuple[Any, Any]] | None:
+        """(key, value) results of a for expression; the key is the object key (objects only)."""
+        from lark import Tree
+
+        parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        intro, cond = parts[0], parts[-1] if parts[-1].data == "for_cond" else None
+        bodies = [p for p in parts[1:] if p is not cond]
+        names = [_name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+        source = next(c for c in intro.children if isinstance(c, Tree) and c.data not in ("identifier",
+                                                                                        "new_line_or_comment"))
+        collection = self.node(source)
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return None
+        out = []
+        for key, value in pairs:
+            symbols = {names[-1]: value, **({names[0]: key} if len(names) == 2 else {})}
+            inner = _Eval(self.scope.bind(symbols))
+            if cond is not None:
+                keep = inner.node([c for c in cond.children if isinstance(c, Tree)
+                                   and c.data != "new_line_or_comment"][0])
+                if not isinstance(keep, bool):
+                    return None
+                if not keep:
+                    continue
+            values = [inner.node(b) for b in bodies]
+            out.append((values[0], values[-1]) if len(values) == 2 else (None, values[0]))
+        return out
+
     # -- references
     def _identifier(self, node: Any) -> Any:
         return self.reference(node)
@@ -354,7 +414,9 @@ class _Eval:
             return UNKNOWN
         root, steps = trav[0], trav[1:]
         scope = self.scope
-        if root == "var" and steps and isinstance(steps[0], str):
+        if root in scope.bindings:
+            value, rest = scope.bindings[root], steps
+        elif root == "var" and steps and isinstance(steps[0], str):
             value = scope.variables.get(steps[0], UNKNOWN)
             rest = steps[1:]
         elif root == "local" and steps and isinstance(steps[0], str):
