@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tfkms.analysis.result import Finding, ResourceRecord, Result
 from tfkms.analysis.rules import RULES
+from tfkms.jsonio import JsonError, decode_json
 from tfkms.errors import InputFileError, InputProblem
 
 RULE_ID = "TFKMS300"
@@ -168,11 +169,10 @@ def parse_plan_json(text: str, display: str) -> dict[str, object]:
     if not text.strip():
         raise _problem(display, f"is empty; pass the JSON of a saved plan ({HOW_TO_MAKE_A_PLAN})")
     try:
-        document = json.loads(text, object_pairs_hook=_drop_values)
-    except json.JSONDecodeError as exc:
-        # exc.msg never quotes the document, so no value can leak through the message.
-        raise _problem(display, f"is not valid JSON ({exc.msg}); regenerate it with "
-                                "`terraform show -json tf.plan > plan.json`", exc.lineno, exc.colno) from None
+        document = decode_json(text, _drop_values)
+    except JsonError as exc:
+        raise _problem(display, f"is {exc.message}; regenerate it with "
+                                "`terraform show -json tf.plan > plan.json`", exc.line, exc.column) from None
     if not isinstance(document, dict):
         raise _problem(display, "is not a Terraform plan: expected a JSON object", 1, 1)
     _require_plan_shape(document, display)

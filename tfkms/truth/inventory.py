@@ -22,6 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from tfkms.jsonio import JsonError, decode_json
 from tfkms.errors import InputFileError, InputProblem
 from tfkms.truth.model import CloudInstance, CloudKey, CloudSecret, Inventory, RegionInventory
 
@@ -79,9 +80,9 @@ def load_inventory(path: Path) -> Inventory:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(InputProblem(str(path), None, None, f"cannot read inventory: {exc}")) from None
     try:
-        tree = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(InputProblem(str(path), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")) from None
+        tree = decode_json(text)
+    except JsonError as exc:
+        raise InputFileError(InputProblem(str(path), exc.line, exc.column, exc.message)) from None
     try:
         return inventory_from_dict(tree, source=str(path))
     except _Invalid as exc:

@@ -6,13 +6,13 @@ ever held by tfkms beyond the decoder's own buffer.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tfkms.config.project import format_key
 from tfkms.errors import InputFileError, InputProblem
+from tfkms.jsonio import JsonError, decode_json
 
 ALLOWED_ATTRIBUTES = frozenset({
     "id", "key_id", "arn", "dkms_instance_id", "protection_level", "key_spec", "key_usage", "origin",
@@ -64,11 +64,11 @@ def load_state(path: Path, display: str) -> StateFile:
     except OSError as exc:
         raise InputFileError(InputProblem(display, None, None, f"cannot read state: {exc.strerror or exc}")) from None
     try:
-        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_filtering_hook)
+        data = decode_json(raw.decode("utf-8-sig"), _filtering_hook)
     except UnicodeDecodeError:
         raise InputFileError(InputProblem(display, None, None, "state is not UTF-8 JSON")) from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(InputProblem(display, exc.lineno, exc.colno, f"state is not valid JSON: {exc.msg}")) from None
+    except JsonError as exc:
+        raise InputFileError(InputProblem(display, exc.line, exc.column, f"state is {exc.message}")) from None
     if not isinstance(data, dict):
         raise InputFileError(InputProblem(display, 1, None, "state must be a JSON object"))
     state = StateFile(path=path, display=display)
