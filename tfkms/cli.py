@@ -192,7 +192,8 @@ def audit(
     state: StateOpt = None,
     inventory: InventoryOpt = None,
     live: LiveOpt = False,
-    region: RegionOpt = None,
+    region: Annotated[Optional[list[str]], typer.Option(
+        "--region", help="Region(s) to list with --live, or to keep from --inventory.")] = None,
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,

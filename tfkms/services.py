@@ -191,3 +191,53 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result
+
+
+def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
+    """States (identity) against one whole inventory of the cloud (a snapshot or a live listing).
+
+    Live audit lists every key and secret of each region, not just the ones state names:
+    finding what no state manages is the point."""
+    from dataclasses import replace
+
+    from tfkms.analysis.audit import audit_project
+
+    if truth_options.live == (truth_options.inventory is not None):
+        raise TfkmsError("audit compares states with the cloud: pass --inventory FILE, or --live --region REGION")
+    project = load_project(scan)
+    problems: list[InputProblem] = []
+    truth = load_truth(project, replace(truth_options, inventory=None, live=False), problems)
+    cloud = _audit_inventory(truth_options, problems)
+    if cloud is None:
+        result = Result(command="audit", problems=list(project.problems))
+    else:
+        truth.inventory = cloud
+        truth.index_inventory(cloud)
+        result = audit_project(project, truth, cloud)
+    result.problems.extend(problems)
+    result.paths = [p.as_posix() for p in scan.paths]
+    return result
+
+
+def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inventory | None:
+    if options.live:
+        from tfkms.truth import live
+
+        return live.collect_inventory(options.regions, live.LiveOptions(endpoint=options.endpoint,
+                                                                         profile=options.profile),
+                                      progress=sys.stderr.isatty())
+    from tfkms.truth.inventory import load_inventory
+
+    assert options.inventory is not None
+    try:
+        inventory = load_inventory(options.inventory)
+    except InputFileError as exc:
+        problems.append(exc.problem)
+        return None
+    if options.regions:  # --region narrows a snapshot to the regions asked for
+        unknown = [r for r in options.regions if r not in inventory.regions]
+        if unknown:
+            have = ", ".join(sorted(inventory.regions)) or "none"
+            raise TfkmsError(f"--region {', '.join(unknown)}: not in {options.inventory} (it covers: {have})")
+        inventory.regions = {r: body for r, body in inventory.regions.items() if r in options.regions}
+    return inventory

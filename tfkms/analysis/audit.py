@@ -9,8 +9,8 @@ commands can never disagree about what the next plan replaces.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 from tfkms.analysis.fix import FixOptions, fix_project
 from tfkms.analysis.result import Finding, Result
@@ -253,7 +253,8 @@ def _config_drift(findings: list[Finding], project: Project, truth: Truth, cloud
     """Fix findings, without edits, where the cloud answered for the object.
 
     Where it did not (missing, pending deletion, a region not covered), fix judged the state's
-    last refresh, which says nothing about the cloud today: those are dropped."""
+    last refresh, which says nothing about the cloud today: those are dropped. So are findings
+    on resources their root's state does not hold: Terraform would create them, not replace them."""
     by_address = {(m.root, m.address): m for m in managed}
     regions = {root.display: _config_instances(root) for root in project.roots}
     for f in findings:
@@ -265,7 +266,9 @@ def _config_drift(findings: list[Finding], project: Project, truth: Truth, cloud
             if found is None or getattr(found, "key_state", None) == PENDING_DELETION:
                 continue
             region: str | None = obj.region
-        else:  # no state: fix matched the cloud by alias or secret name, or reports the failure to match
+        elif f.root in truth.states:
+            continue  # its root's state lacks it: the next plan creates it, nothing is replaced (TFKMS207 says so)
+        else:  # a root without state: fix matched the cloud by alias or secret name, or says it could not
             inst = regions.get(f.root, {}).get(f.address) or regions.get(f.root, {}).get(_INDEX.sub("", f.address))
             region = inst.region if inst is not None else None
             if region is not None and region not in cloud.regions:
