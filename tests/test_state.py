@@ -65,3 +65,13 @@ def test_bad_state_is_a_clear_error(tmp_path: Path, content: str, message: str) 
     path.write_text(content)
     with pytest.raises(InputFileError, match=message):
         load_state(path, "s.json")
+
+
+def test_secret_literals_are_masked_in_diffs() -> None:
+    from tfkms.analysis.result import FilePatch
+
+    original = 'resource "alicloud_kms_secret" "s" {\n  secret_data = "hunter2"\n  ref = "${var.x}"\n}\n'
+    patched = original.replace("}\n", '  dkms_instance_id = "kst-1"\n}\n')
+    diff = FilePatch("main.tf", Path("main.tf"), original, patched).unified_diff()
+    assert "hunter2" not in diff and 'secret_data = "(redacted by tfkms)"' in diff
+    assert '+  dkms_instance_id = "kst-1"' in diff

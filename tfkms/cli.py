@@ -73,9 +73,13 @@ def _emit(result: "Result", fmt: str, output: Optional[Path]) -> ExitStatus:
         _fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     text = render(result, fmt, color=output is None and _color_enabled(sys.stdout))
     if output is not None:
+        from tfkms.errors import TfkmsError
         from tfkms.patch.writer import write_text_atomic
 
-        write_text_atomic(output, text)
+        try:
+            write_text_atomic(output, text)
+        except TfkmsError as exc:
+            _fail(f"-o {output}: {exc}")
     else:
         sys.stdout.write(text)
     for problem in result.problems:

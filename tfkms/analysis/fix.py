@@ -113,7 +113,8 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
         if group.needs:
             _decide(group, options, result, edits_by_file, project, all_groups)
     _build_patches(result, edits_by_file, options, list(project.loader_by_base))
-    written = {p.display for p in result.patches if p.written}
+    written_paths = {p.path.resolve() for p in result.patches if p.written}
+    written = {e.file for path, (_, edits) in edits_by_file.items() if path in written_paths for e in edits}
     for group in all_groups:
         if group.edits and all(e.file in written for e in group.edits):
             for finding in group.findings:
@@ -403,7 +404,8 @@ def _edits(group: _Group, plan: _Plan, edits_by_file: dict[Path, tuple[SourceFil
         return []
     for edit in out:
         path = _path_of(edit, group, project)
-        edits_by_file.setdefault(path[0], (path[1], []))[1].append(edit)
+        # Keyed by the real file: two roots reaching one file through symlinks patch it once.
+        edits_by_file.setdefault(path[0].resolve(), (path[1], []))[1].append(edit)
     return out
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.errors import InputProblem
+from tfkms.redact import mask_secret_literals
 from tfkms.status import ExitStatus
 
 
@@ -96,7 +97,7 @@ class FilePatch:
         out = []
         for line in lines:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
+        return mask_secret_literals("".join(out))
 
 
 @dataclass

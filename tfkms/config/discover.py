@@ -54,6 +54,22 @@ def scan_dir(path: Path) -> ConfigDir:
     return found
 
 
+def _subdirectories(path: Path) -> list[os.DirEntry[str]]:
+    """Entries that are directories; one bad entry (a self-looping symlink) skips only itself."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                out.append(entry)
+        except OSError:
+            continue
+    return out
+
+
 def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
     """Directories holding `.tf`/`.tf.json` files, depth first, sorted; hidden dirs skipped.
 
@@ -75,10 +91,7 @@ def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
         found = scan_dir(current)
         if found.config_files:
             out.append(found)
-        try:
-            children = sorted((e for e in os.scandir(current) if e.is_dir()), key=lambda e: e.name, reverse=True)
-        except OSError:
-            continue
+        children = sorted(_subdirectories(current), key=lambda e: e.name, reverse=True)
         for entry in children:
             if entry.name.startswith("."):
                 continue

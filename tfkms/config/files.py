@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
 from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
-from tfkms.config.syntax import SourceFile
+from tfkms.config.syntax import Attribute, SourceFile
 from tfkms.errors import InputFileError, InputProblem
 
 
@@ -72,14 +72,38 @@ SENSITIVE_ARGUMENTS = frozenset({"secret_data", "plaintext", "password"})
 
 
 def redact_sensitive(source: SourceFile) -> None:
+    """Drop the values of sensitive arguments, of `sensitive = true` variable defaults, and of
+    the locals and variables a sensitive argument reads in the same file: tfkms needs none of
+    them (Terraform forbids sensitive values in count/for_each), so it never holds them."""
+    from tfkms.config.expr import references
+
+    feeding: set[str] = set()
+    sensitive: list[Attribute] = []
     stack = list(source.blocks)
     while stack:
         block = stack.pop()
         stack.extend(block.blocks)
         for name, attr in block.attributes.items():
             if name in SENSITIVE_ARGUMENTS:
-                expr = attr.expr
-                expr.node, expr.text, expr.redacted = None, "", True
+                sensitive.append(attr)
+                feeding.update(r.split(".")[1] for r in references(attr.expr) if r.startswith(("local.", "var.")))
+    for attr in sensitive:
+        _redact(attr)
+    for block in source.blocks:
+        if block.type == "locals":
+            for name, attr in block.attributes.items():
+                if name in feeding:
+                    _redact(attr)
+        elif block.type == "variable" and block.labels and "default" in block.attributes:
+            flag = block.attributes.get("sensitive")
+            marked = flag is not None and flag.expr.text.strip() in ("true", '"true"')
+            if block.labels[0] in feeding or marked:
+                _redact(block.attributes["default"])
+
+
+def _redact(attr: Attribute) -> None:
+    expr = attr.expr
+    expr.node, expr.text, expr.redacted = None, "", True
 
 
 def load_source(path: Path, display: str) -> SourceFile:

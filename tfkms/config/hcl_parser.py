@@ -87,8 +87,9 @@ def _parse_tree(text: str) -> Any:
     try:
         return hcl2.parses_to_tree(text)
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "end of file"
-        raise HclSyntaxError(exc.line, exc.column, f"unexpected character {char!r}") from None
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        shown = f" {char!r}" if char and not char.isalnum() and char.isprintable() else ""
+        raise HclSyntaxError(exc.line, exc.column, f"unexpected character{shown}") from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
@@ -103,12 +104,18 @@ def _parse_tree(text: str) -> Any:
         raise HclSyntaxError(None, None, "nesting too deep to parse") from None
 
 
+_TOKEN_WORDS = {"STRING_CHARS": "text", "NAME": "name", "NL_OR_COMMENT": "newline or comment",
+                "DBLQUOTE": "quote", "INT_LITERAL": "number", "FLOAT_LITERAL": "number"}
+
+
 def _describe_token(tok: Any) -> str:
+    """What kind of token, never its text: the text may be a secret the user mistyped."""
+    if tok.type in _TOKEN_WORDS:
+        return _TOKEN_WORDS[tok.type]
     value = str(tok)
-    if value.strip() == "":
-        return "newline"
-    first = value.strip().splitlines()[0]
-    return f"{first[:30]!r}"
+    if len(value) <= 3 and not any(c.isalnum() for c in value):  # punctuation is safe to show
+        return repr(value)
+    return tok.type.lower().replace("_", " ")
 
 
 class _Builder:

@@ -183,7 +183,7 @@ class _Parser:
         try:
             value = json.loads(raw)
         except (json.JSONDecodeError, ValueError):
-            raise self.error(f"unexpected {text[start:start + 10]!r}", start) from None
+            raise self.error("unexpected content (expected a value)", start) from None
         return JsonNode("number", start, self.pos, value=value)
 
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from tfkms.config.discover import is_tfvars_file
 from tfkms.config.files import decode, parse_source
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputFileError, InputProblem
 
 PARSE_TIMEOUT_S = 10.0
 MIN_FILES_FOR_POOL = 24  # below this, starting processes costs more than it saves
+LARGE_FILE_BYTES = 256 * 1024  # a file this big goes to a worker anyway: only a worker can be timed out
 
 
 @dataclass
@@ -50,7 +52,11 @@ def _worker(conn: Connection) -> None:
         if job is None:
             return
         path, display, data = job
-        conn.send(_parse_job(path, display, data))
+        outcome = _parse_job(path, display, data)
+        try:
+            conn.send(outcome)
+        except (RecursionError, pickle.PicklingError):  # a tree too deep to ship back
+            conn.send(InputProblem(display, None, None, "nesting too deep to process"))
 
 
 class _Pool:
@@ -126,12 +132,13 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
         else:
             misses.append(job)
     size = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    use_pool = (len(misses) >= MIN_FILES_FOR_POOL and size > 1) or any(len(j.data) >= LARGE_FILE_BYTES for j in misses)
     from tfkms import logs
 
     logs.get("parse").info("parse cache: %d hit(s), %d file(s) to parse%s", len(jobs) - len(misses), len(misses),
-                           f" in {size} worker processes" if len(misses) >= MIN_FILES_FOR_POOL and size > 1 else "")
-    if len(misses) >= MIN_FILES_FOR_POOL and size > 1:
-        pool = _Pool(size)
+                           f" in {size} worker process(es)" if use_pool else "")
+    if use_pool:
+        pool = _Pool(max(1, min(size, len(misses))))
         try:
             parsed = pool.run(misses, timeout)
         finally:
@@ -140,8 +147,8 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
         parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
     for job in misses:
         outcome = parsed[job.path]
-        if cache is not None and isinstance(outcome, SourceFile):
-            cache.put(job.data, outcome)
+        if cache is not None and isinstance(outcome, SourceFile) and not is_tfvars_file(job.path.name):
+            cache.put(job.data, outcome)  # tfvars hold environment values, often secrets: never cached
         results[job.path] = outcome
     for job in jobs:
         outcome = results[job.path]
@@ -180,10 +187,17 @@ class ParseCache:
         return self.directory / digest[:2] / f"{digest}.pickle"
 
     def get(self, data: bytes) -> SourceFile | None:
+        path = self._path(data)
         try:
-            with open(self._path(data), "rb") as handle:
+            with open(path, "rb") as handle:
                 value = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a damaged entry (bit rot, torn write) is a miss, then replaced
+            try:
+                path.unlink()
+            except OSError:
+                pass
             return None
         return value if isinstance(value, SourceFile) else None
 
@@ -193,12 +207,17 @@ class ParseCache:
         target = self._path(data)
         text, source.text = source.text, ""
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for folder in (self.directory.parent, self.directory, target.parent):
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # private: only this user reads it
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(source, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except OSError:
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(source, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, target)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except (OSError, RecursionError, pickle.PicklingError):
             pass  # a cache that cannot be written is just a slower run
         finally:
             source.text = text

@@ -64,8 +64,8 @@ def read_dir(config: ConfigDir) -> DirBytes:
     for name in config.config_files:
         path = config.path / name
         try:
+            found.stats[name] = path.stat().st_mtime_ns  # before reading: never newer than the bytes
             found.files[name] = path.read_bytes()
-            found.stats[name] = path.stat().st_mtime_ns
         except OSError as exc:
             found.unreadable[name] = exc.strerror or str(exc)
     return found

@@ -57,16 +57,15 @@ def build_patch(source: SourceFile, edits: list[Edit]) -> tuple[FilePatch | None
 
 
 def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> InputProblem | None:
-    """Write one patched file. A symlink is written through only to a file inside the scanned
-    tree; read-only files are refused (even for root, who could replace them)."""
-    if ".terraform" in patch.path.parts:
+    """Write one patched file, through symlinks (of the file or of a folder above it) only to a
+    target inside the scanned tree and never under .terraform/; read-only files are refused
+    (even for root, who could replace them); the file must still hold the bytes tfkms read."""
+    target = patch.path.resolve()
+    if ".terraform" in target.parts or ".terraform" in patch.path.parts:
         return InputProblem(patch.display, None, None, "tfkms never writes under .terraform/")
-    target = patch.path
-    if target.is_symlink():
-        target = target.resolve()
-        if not any(target.is_relative_to(base.resolve()) for base in bases):
-            return InputProblem(patch.display, None, None,
-                                f"is a symlink to {target}, outside the scanned tree; not written")
+    if not any(target.is_relative_to(base.resolve()) for base in bases):
+        return InputProblem(patch.display, None, None,
+                            f"resolves to {target}, outside the scanned tree (a symlink); not written")
     try:
         mode = target.stat().st_mode
     except OSError as exc:
@@ -74,7 +73,7 @@ def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> Inpu
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return InputProblem(patch.display, None, None, "is read-only; not written (make it writable and rerun)")
     try:
-        write_bytes_atomic(target, patch.patched.encode("utf-8"), expect=(source.mtime_ns, source.size))
+        write_bytes_atomic(target, patch.patched.encode("utf-8"), expect=source.text.encode("utf-8"))
     except TfkmsError as exc:
         return InputProblem(patch.display, None, None, str(exc))
     patch.written = True

@@ -1,5 +1,5 @@
-"""Atomic writes: temp file in the same directory (a name Terraform ignores), same mode
-bits, fsync, rename. A reader sees the old file or the new one, never half of either."""
+"""Atomic writes: temp file in the same directory (a name Terraform ignores), same mode bits
+and owner, fsync, rename. A reader sees the old file or the new one, never half of either."""
 from __future__ import annotations
 
 import os
@@ -13,15 +13,26 @@ TEMP_PREFIX = ".tfkms-"
 TEMP_SUFFIX = ".tmp"  # neither .tf nor .tf.json: Terraform never loads it
 
 
-def write_bytes_atomic(path: Path, data: bytes, expect: tuple[int, int] | None = None) -> None:
-    """Replace `path` with `data`. `expect` = (mtime_ns, size) seen at read time: refuse if changed."""
+def _unchanged(path: Path, expect: bytes) -> None:
+    """The file must still hold exactly the bytes tfkms read (content, not mtime: cp -p and
+    rsync -t keep mtimes, and a same-size edit keeps the size)."""
+    try:
+        current = path.read_bytes()
+    except OSError as exc:
+        raise TfkmsError(f"{path}: cannot read it again before writing: {exc.strerror}") from None
+    if current != expect:
+        raise TfkmsError(f"{path}: changed since tfkms read it; nothing written (run again)")
+
+
+def write_bytes_atomic(path: Path, data: bytes, expect: bytes | None = None) -> None:
+    """Replace `path` with `data`; with `expect`, only if it still holds those bytes."""
     directory = path.parent
     try:
         current = path.stat() if path.exists() else None
     except OSError as exc:
         raise TfkmsError(f"{path}: cannot stat: {exc.strerror}") from None
-    if expect is not None and current is not None and (current.st_mtime_ns, current.st_size) != expect:
-        raise TfkmsError(f"{path}: changed since tfkms read it; nothing written (run again)")
+    if expect is not None:
+        _unchanged(path, expect)
     mode = stat.S_IMODE(current.st_mode) if current is not None else 0o644
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
@@ -33,12 +44,21 @@ def write_bytes_atomic(path: Path, data: bytes, expect: tuple[int, int] | None =
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
+        if current is not None and hasattr(os, "chown"):
+            try:  # root patching a user's file (CI on a bind mount) must not make it root's
+                os.chown(tmp_name, current.st_uid, current.st_gid)
+            except PermissionError:
+                pass
+        if expect is not None:
+            _unchanged(path, expect)  # again, right before the rename: an edit during the write wins
         os.replace(tmp_name, path)
-    except OSError as exc:
+    except (OSError, TfkmsError) as exc:
         try:
             os.unlink(tmp_name)
         except OSError:
             pass
+        if isinstance(exc, TfkmsError):
+            raise
         raise TfkmsError(f"{path}: cannot write: {exc.strerror}") from None
     try:  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from tfkms.redact import mask_secret_literals
 from tfkms.analysis.result import Edit, FilePatch, Finding, Result
 from tfkms.analysis.rules import Severity
 from tfkms.status import ExitStatus
@@ -195,7 +196,7 @@ def _file_suggestions(patch: FilePatch, pairs: list[tuple[Finding, Edit]]) -> li
         first_line = original.count("\n", 0, start) + 1
         about = tuple(dict.fromkeys(f"{f.rule} {f.address}" if f.address else f.rule for f, _ in members))
         out.append(Suggestion(patch.display, first_line, first_line + old.count("\n", 0, len(old) - 1),
-                              _ending_newline(_lf(new)), about))
+                              mask_secret_literals(_ending_newline(_lf(new))), about))
     return out
 
 

@@ -73,7 +73,8 @@ def load_state(path: Path, display: str) -> StateFile:
         raise InputFileError(InputProblem(display, 1, None, "state must be a JSON object"))
     state = StateFile(path=path, display=display)
     if "values" in data or ("format_version" in data and "resources" not in data):
-        _read_show_json(data.get("values") or {}, state)
+        values = data.get("values")
+        _read_show_json({} if values is None else values, state)
     elif "resources" in data:
         version = data.get("version")
         if version != 4:
@@ -88,35 +89,46 @@ def load_state(path: Path, display: str) -> StateFile:
     return state
 
 
+def _list(value: Any, what: str, state: StateFile) -> list[Any]:
+    """Container fields must have the shape Terraform writes; anything else is a clear error."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputFileError(InputProblem(state.display, None, None, f"state {what} must be a list"))
+    return value
+
+
 def _read_v4(data: dict[str, Any], state: StateFile) -> None:
-    resources = data.get("resources")
-    if not isinstance(resources, list):
-        raise InputFileError(InputProblem(state.display, 1, None, "state 'resources' must be a list"))
-    for res in resources:
+    for res in _list(data.get("resources"), "'resources'", state):
         if not isinstance(res, dict) or not all(isinstance(res.get(k), str) for k in ("type", "name")):
             raise InputFileError(InputProblem(state.display, None, None, "state resource without type/name"))
         mode = res.get("mode", "managed")
         prefix = (res["module"] + ".") if isinstance(res.get("module"), str) and res["module"] else ""
         base = f"{prefix}{'data.' if mode == 'data' else ''}{res['type']}.{res['name']}"
-        for inst in res.get("instances") or []:
+        for inst in _list(res.get("instances"), f"{base} 'instances'", state):
             if not isinstance(inst, dict):
-                continue
+                raise InputFileError(InputProblem(state.display, None, None, f"state {base}: an instance is not an object"))
             key = inst.get("index_key")
+            if not isinstance(key, (str, int, type(None))) or isinstance(key, bool):
+                raise InputFileError(InputProblem(state.display, None, None, f"state {base}: bad index_key"))
             address = base + format_key(key)
-            attrs = inst.get("attributes") or {}
-            state.instances[address] = StateInstance(address, res["type"], mode, _allowed(attrs))
+            state.instances[address] = StateInstance(address, res["type"], mode, _allowed(inst.get("attributes")))
 
 
-def _read_show_json(module: dict[str, Any], state: StateFile) -> None:
-    root = module.get("root_module") if "root_module" in module else module
-    stack = [root] if isinstance(root, dict) else []
+def _read_show_json(values: Any, state: StateFile) -> None:
+    if not isinstance(values, dict):
+        raise InputFileError(InputProblem(state.display, None, None, "`terraform show -json` 'values' must be an object"))
+    root = values.get("root_module", values)
+    stack = [root]
     while stack:
         mod = stack.pop()
-        for res in mod.get("resources") or []:
+        if not isinstance(mod, dict):
+            raise InputFileError(InputProblem(state.display, None, None, "state module must be an object"))
+        for res in _list(mod.get("resources"), "module 'resources'", state):
             if isinstance(res, dict) and isinstance(res.get("address"), str) and isinstance(res.get("type"), str):
                 state.instances[res["address"]] = StateInstance(res["address"], res["type"], res.get("mode", "managed"),
-                                                                _allowed(res.get("values") or {}))
-        stack.extend(m for m in mod.get("child_modules") or [] if isinstance(m, dict))
+                                                                _allowed(res.get("values")))
+        stack.extend(_list(mod.get("child_modules"), "'child_modules'", state))
 
 
 def _allowed(attrs: Any) -> dict[str, Any]:
