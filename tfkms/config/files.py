@@ -72,33 +72,44 @@ SENSITIVE_ARGUMENTS = frozenset({"secret_data", "plaintext", "password"})
 
 
 def redact_sensitive(source: SourceFile) -> None:
-    """Drop the values of sensitive arguments, of `sensitive = true` variable defaults, and of
-    the locals and variables a sensitive argument reads in the same file: tfkms needs none of
-    them (Terraform forbids sensitive values in count/for_each), so it never holds them."""
+    """Drop the values of sensitive arguments and of `sensitive = true` variable defaults, and
+    note which locals/variables a sensitive argument reads (dropped by `redact_fed` once the
+    whole module is known): tfkms needs none of them (Terraform forbids sensitive values in
+    count/for_each), so it never holds them."""
     from tfkms.config.expr import references
 
-    feeding: set[str] = set()
-    sensitive: list[Attribute] = []
     stack = list(source.blocks)
     while stack:
         block = stack.pop()
         stack.extend(block.blocks)
         for name, attr in block.attributes.items():
             if name in SENSITIVE_ARGUMENTS:
-                sensitive.append(attr)
-                feeding.update(r.split(".")[1] for r in references(attr.expr) if r.startswith(("local.", "var.")))
-    for attr in sensitive:
-        _redact(attr)
+                source.sensitive_refs.update(".".join(r.split(".")[:2]) for r in references(attr.expr)
+                                             if r.startswith(("local.", "var.")))
+                _redact(attr)
     for block in source.blocks:
-        if block.type == "locals":
-            for name, attr in block.attributes.items():
-                if name in feeding:
-                    _redact(attr)
-        elif block.type == "variable" and block.labels and "default" in block.attributes:
+        if block.type == "variable" and "default" in block.attributes:
             flag = block.attributes.get("sensitive")
-            marked = flag is not None and flag.expr.text.strip() in ("true", '"true"')
-            if block.labels[0] in feeding or marked:
+            if flag is not None and flag.expr.text.strip() in ("true", '"true"'):
                 _redact(block.attributes["default"])
+    redact_fed([source])
+
+
+def redact_fed(sources: list[SourceFile]) -> None:
+    """Drop the locals and variable defaults that sensitive arguments anywhere in these files
+    (one module) read."""
+    fed = set().union(*(s.sensitive_refs for s in sources))
+    if not fed:
+        return
+    for source in sources:
+        for block in source.blocks:
+            if block.type == "locals":
+                for name, attr in block.attributes.items():
+                    if f"local.{name}" in fed:
+                        _redact(attr)
+            elif block.type == "variable" and block.labels and f"var.{block.labels[0]}" in fed:
+                if "default" in block.attributes:
+                    _redact(block.attributes["default"])
 
 
 def _redact(attr: Attribute) -> None:

@@ -120,8 +120,9 @@ class _Pool:
 
 
 def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int | None = None,
-                timeout: float = PARSE_TIMEOUT_S) -> dict[Path, SourceFile | InputProblem]:
-    """Parsed files (text attached) or the problem each one has, keyed by path."""
+                timeout: float = PARSE_TIMEOUT_S, store: bool = True) -> dict[Path, SourceFile | InputProblem]:
+    """Parsed files (text attached) or the problem each one has, keyed by path. With
+    store=False the caller caches later (`store_parsed`), after module-wide redaction."""
     results: dict[Path, SourceFile | InputProblem] = {}
     misses: list[ParseJob] = []
     for job in jobs:
@@ -146,16 +147,25 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
     else:
         parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
     for job in misses:
-        outcome = parsed[job.path]
-        if cache is not None and isinstance(outcome, SourceFile) and not is_tfvars_file(job.path.name):
-            cache.put(job.data, outcome)  # tfvars hold environment values, often secrets: never cached
-        results[job.path] = outcome
+        results[job.path] = parsed[job.path]
+    if store:
+        store_parsed(cache, misses, results)
     for job in jobs:
         outcome = results[job.path]
         if isinstance(outcome, SourceFile):
             outcome.text = job.data.decode("utf-8")
             outcome.mtime_ns, outcome.size = job.mtime_ns, len(job.data)
     return results
+
+
+def store_parsed(cache: "ParseCache | None", jobs: list[ParseJob], results: dict[Path, SourceFile | InputProblem],
+                 ) -> None:
+    if cache is None:
+        return
+    for job in jobs:
+        outcome = results.get(job.path)
+        if isinstance(outcome, SourceFile) and not is_tfvars_file(job.path.name):
+            cache.put(job.data, outcome)  # tfvars hold environment values, often secrets: never cached
 
 
 class ParseCache:
@@ -186,33 +196,57 @@ class ParseCache:
         digest = hashlib.sha256(data).hexdigest()
         return self.directory / digest[:2] / f"{digest}.pickle"
 
+    def _trusted(self) -> bool:
+        """Pickles execute code when loaded: only read a cache that is this user's alone."""
+        try:
+            st = self.directory.stat()
+        except OSError:
+            return False
+        return (not hasattr(os, "getuid") or st.st_uid == os.getuid()) and not st.st_mode & 0o022
+
     def get(self, data: bytes) -> SourceFile | None:
+        import hashlib
+
         path = self._path(data)
         try:
-            with open(path, "rb") as handle:
-                value = pickle.load(handle)
-        except FileNotFoundError:
+            blob = path.read_bytes()
+        except OSError:
             return None
-        except Exception:  # noqa: BLE001 - a damaged entry (bit rot, torn write) is a miss, then replaced
-            try:
-                path.unlink()
-            except OSError:
-                pass
+        digest, payload = blob[:32], blob[32:]
+        if not self._trusted() or hashlib.sha256(payload).digest() != digest:
+            self._discard(path)  # bit rot or a torn write: a miss, replaced on this run
+            return None
+        try:
+            value = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - whatever a damaged entry raises, it is only a miss
+            self._discard(path)
             return None
         return value if isinstance(value, SourceFile) else None
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
     def put(self, data: bytes, source: SourceFile) -> None:
         import tempfile
 
         target = self._path(data)
+        if target.exists():  # content-addressed: an entry never changes
+            return
         text, source.text = source.text, ""
         try:
             for folder in (self.directory.parent, self.directory, target.parent):
                 folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # private: only this user reads it
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(source, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                import hashlib
+
+                payload = pickle.dumps(source, protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(fd, "wb") as handle:  # a checksum first: damage is detected, not loaded
+                    handle.write(hashlib.sha256(payload).digest() + payload)
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)

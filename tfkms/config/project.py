@@ -334,7 +334,8 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
                   cache: "ParseCache | None" = None, workers: int | None = None,
                   prefilter: bool = True) -> Project:
     from tfkms.config.loader import display_path
-    from tfkms.config.parallel import ParseJob, parse_files
+    from tfkms.config.files import redact_fed
+    from tfkms.config.parallel import ParseJob, parse_files, store_parsed
     from tfkms.config.prefilter import read_dir, relevant_dirs, side_files
 
     roots: list[Root] = []
@@ -366,7 +367,8 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     log = logs.get("config")
     log.info("%d configuration director%s relevant, %d file(s) to parse", len(selected),
              "y" if len(selected) == 1 else "ies", len(jobs))
-    parsed = parse_files(jobs, cache, workers)
+    parsed = parse_files(jobs, cache, workers, store=False)
+    fresh = dict(parsed)
     for loader in loaders.values():
         loader.preload(parsed)
     candidates: list[tuple[Path, ModuleDir]] = []
@@ -379,6 +381,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
             source = evaluate(attr.expr) if attr else None
             if isinstance(source, str) and source_kind(source) == "local":
                 called.add((module_dir.path / source).resolve())
+    for _, module_dir in candidates:
+        redact_fed(module_dir.files)  # before caching: no value a secret reads is ever stored
+    store_parsed(cache, [j for j in jobs if j.path in fresh], fresh)
     for base, module_dir in candidates:
         if module_dir.path.resolve() in called:
             continue

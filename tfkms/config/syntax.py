@@ -64,6 +64,7 @@ class SourceFile:
     blocks: list[Block] = field(default_factory=list)
     attributes: dict[str, Attribute] = field(default_factory=dict)  # top level (tfvars)
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) for suppressions
+    sensitive_refs: set[str] = field(default_factory=set)  # "local.x"/"var.y" read by sensitive arguments
     mtime_ns: int = 0
     size: int = 0
 
