@@ -101,3 +101,20 @@ def test_batches_flag_lists_addresses() -> None:
     full = CliRunner().invoke(app, ["check", target, "--batches"]).stdout
     assert "cn-beijing batch 1:" in short and "    alicloud_kms_key.native" not in short
     assert "    alicloud_kms_key.native" in full
+
+
+def test_fix_patches_a_local_module_outside_the_scanned_path(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "kms").mkdir(parents=True)
+    (tmp_path / "modules" / "kms" / "main.tf").write_text('resource "alicloud_kms_key" "this" {\n}\n')
+    live = tmp_path / "live" / "prod"
+    live.mkdir(parents=True)
+    (live / "main.tf").write_text('module "kms" {\n  source = "../../modules/kms"\n}\n')
+    (live / ".terraform.lock.hcl").write_text('provider "registry.terraform.io/aliyun/alicloud" {\n'
+                                              '  version = "1.230.0"\n}\n')
+    state = {"version": 4, "resources": [{"module": "module.kms", "mode": "managed", "type": "alicloud_kms_key",
+                                          "name": "this", "instances": [{"attributes": {
+                                              "id": "key-1", "dkms_instance_id": "kst-1"}}]}]}
+    (tmp_path / "s.tfstate").write_text(json.dumps(state))
+    result = CliRunner().invoke(app, ["fix", str(live), "--state", str(tmp_path / "s.tfstate"), "--write"])
+    assert result.exit_code == 0, result.output
+    assert 'dkms_instance_id = "kst-1"' in (tmp_path / "modules" / "kms" / "main.tf").read_text()

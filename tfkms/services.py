@@ -88,6 +88,8 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
                 raise TfkmsError(f"--state {spec}: no root {root_name!r} under the scanned paths (roots: {known})")
         elif len(project.roots) == 1:
             root = project.roots[0]
+        elif not project.roots:
+            raise TfkmsError(f"--state {spec}: no Terraform root with KMS resources under the scanned paths")
         else:
             known = ", ".join(r.display for r in project.roots)
             raise TfkmsError(f"--state {spec}: several roots were found ({known}); name one: --state ROOT=FILE")

@@ -74,8 +74,21 @@ def read_dir(config: ConfigDir) -> DirBytes:
 def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
     by_path = {d.config.path.resolve(): d for d in dirs}
     calls = {path: d.local_calls() for path, d in by_path.items()}
-    relevant = {path for path, d in by_path.items() if d.mentions_kms}
-    relevant |= {path for path, d in by_path.items() if path not in relevant and d.calls_registry_kms()}
+    # Modules outside the scanned PATH (source = "../../modules/kms") are read too.
+    pending = [t for targets in calls.values() for t in targets if t not in calls]
+    while pending:
+        target = pending.pop()
+        if target in calls or not target.is_dir():
+            continue
+        from tfkms.config.discover import scan_dir
+
+        outside = read_dir(scan_dir(target))
+        calls[target] = outside.local_calls()
+        pending.extend(t for t in calls[target] if t not in calls)
+        if outside.mentions_kms:
+            by_path.setdefault(target, outside)
+    mentions = {path for path, d in by_path.items() if d.mentions_kms}
+    relevant = mentions | {path for path, d in by_path.items() if path not in mentions and d.calls_registry_kms()}
     changed = True
     while changed:  # callers of relevant directories, transitively
         changed = False
@@ -83,7 +96,8 @@ def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
             if path not in relevant and targets & relevant:
                 relevant.add(path)
                 changed = True
-    return [d for path, d in by_path.items() if path in relevant]
+    scanned = {d.config.path.resolve() for d in dirs}
+    return [d for path, d in by_path.items() if path in relevant and path in scanned]
 
 
 def side_files(config: ConfigDir) -> list[str]:

@@ -1,6 +1,7 @@
 """Apply a file's edits: reject overlaps, splice, re-parse, and (with --write) write atomically."""
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -61,11 +62,14 @@ def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> Inpu
     target inside the scanned tree and never under .terraform/; read-only files are refused
     (even for root, who could replace them); the file must still hold the bytes tfkms read."""
     target = patch.path.resolve()
+    lexical = Path(os.path.normpath(patch.path.absolute()))
     if ".terraform" in target.parts or ".terraform" in patch.path.parts:
         return InputProblem(patch.display, None, None, "tfkms never writes under .terraform/")
-    if not any(target.is_relative_to(base.resolve()) for base in bases):
+    # A local module outside the scanned PATH (source = "../../modules/kms") is the user's code
+    # and is patched; a symlink (of the file or a folder above it) may not lead outside the tree.
+    if target != lexical and not any(target.is_relative_to(base.resolve()) for base in bases):
         return InputProblem(patch.display, None, None,
-                            f"resolves to {target}, outside the scanned tree (a symlink); not written")
+                            f"is a symlink to {target}, outside the scanned tree; not written")
     try:
         mode = target.stat().st_mode
     except OSError as exc:
