@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from live_support import DEMO, SCHEMA, demo, generated, schema_errors
 
-from tfkms.errors import InputFileError
+from tfkms.errors import InputFileError, TfkmsError
 from tfkms.truth.inventory import (
     FIELD_KINDS,
     dumps_inventory,
@@ -132,7 +132,7 @@ def test_failed_atomic_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pyt
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(TfkmsError, match="No space left on device"):
         write_inventory_atomic(demo(), target)
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kms.json"]

@@ -109,7 +109,12 @@ def emulator(
         raise _fail(
             "--throttle-every and --latency-ms must not be negative, --fail-rate is between 0 and 1, --port 0..65535"
         )
-    from tfkms.emulator import EmulatorOptions, EmulatorState, KmsEmulator, serve_forever
+    from tfkms.emulator import (
+        EmulatorOptions,
+        EmulatorState,
+        KmsEmulator,
+        serve_forever,
+    )
     from tfkms.truth.inventory import load_inventory
 
     try:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfkms.analysis.result import Result
 from tfkms.config.project import Project, Root, build_project

@@ -4,15 +4,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfkms.analysis.batches import plan_batches
-from tfkms.analysis.facts import (Fact, key_fact, key_state_fact, secret_rotation_fact,
-                                  suppression)
+from tfkms.analysis.facts import (
+    Fact,
+    key_fact,
+    key_state_fact,
+    secret_rotation_fact,
+    suppression,
+)
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.project import Project, ResourceInstance, Root, expand_resource
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
 from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
-from tfkms.truth.index import ALIAS_TYPE, KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys, config_key_reference
+from tfkms.truth.index import (
+    ALIAS_TYPE,
+    KEY_TYPE,
+    SECRET_TYPE,
+    Truth,
+    alias_names_for_keys,
+    config_key_reference,
+)
 
 SERVICE_ALIAS_PREFIX = "alias/acs/"
 BLOCKING = {"TFKMS100", "TFKMS101", "TFKMS103", "TFKMS104"}

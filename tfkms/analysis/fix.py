@@ -12,12 +12,24 @@ from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Edit, Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.model import ModuleCall, ResourceBlock
-from tfkms.config.project import UNKNOWN_KEY, Project, ResourceInstance, Root, format_key
+from tfkms.config.project import (
+    UNKNOWN_KEY,
+    Project,
+    ResourceInstance,
+    Root,
+    format_key,
+)
 from tfkms.config.syntax import SourceFile
 from tfkms.patch import hcl_edits, json_edits
 from tfkms.patch.apply import build_patch, remove_stale_temp_files, write_patch
 from tfkms.patch.hcl_edits import CannotEdit
-from tfkms.truth.index import KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys, config_key_reference
+from tfkms.truth.index import (
+    KEY_TYPE,
+    SECRET_TYPE,
+    Truth,
+    alias_names_for_keys,
+    config_key_reference,
+)
 
 
 @dataclass

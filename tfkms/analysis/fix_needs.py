@@ -12,9 +12,15 @@ from typing import Any
 
 from tfkms.config.expr import Unknown
 from tfkms.config.project import ResourceInstance
-from tfkms.knowledge.versions import (DKMS_INSTANCE_ID_SINCE, KEY_AUTOMATIC_ROTATION_COMPUTED_SINCE,
-                                      KEY_DKMS_COMPUTED_SINCE, KEY_ROTATION_SINCE, SECRET_ROTATION_READ_SINCE,
-                                      SECRET_ROTATION_SINCE, ProviderVersion)
+from tfkms.knowledge.versions import (
+    DKMS_INSTANCE_ID_SINCE,
+    KEY_AUTOMATIC_ROTATION_COMPUTED_SINCE,
+    KEY_DKMS_COMPUTED_SINCE,
+    KEY_ROTATION_SINCE,
+    SECRET_ROTATION_READ_SINCE,
+    SECRET_ROTATION_SINCE,
+    ProviderVersion,
+)
 from tfkms.patch.hcl_edits import ignore_changes_names
 from tfkms.truth.index import KEY_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret

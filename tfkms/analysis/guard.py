@@ -15,8 +15,8 @@ from pathlib import Path
 
 from tfkms.analysis.result import Finding, ResourceRecord, Result
 from tfkms.analysis.rules import RULES
-from tfkms.jsonio import JsonError, decode_json
 from tfkms.errors import InputFileError, InputProblem
+from tfkms.jsonio import JsonError, decode_json
 
 RULE_ID = "TFKMS300"
 GUARDED_TYPES = frozenset({"alicloud_kms_key", "alicloud_kms_secret"})

@@ -5,7 +5,6 @@ from typing import Any, Callable
 
 from tfkms.config.values import UNKNOWN, Unknown, is_known, to_string
 
-
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 

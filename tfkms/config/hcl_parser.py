@@ -82,7 +82,12 @@ def _parse_tree(text: str) -> Any:
 
     if text.startswith("\ufeff"):  # a UTF-8 BOM: Terraform accepts it; same length keeps offsets
         text = " " + text[1:]
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import (
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+    )
 
     try:
         return hcl2.parses_to_tree(text)

@@ -11,7 +11,13 @@ from tfkms import logs
 from tfkms.config.discover import ConfigDir, walk_config_dirs
 from tfkms.config.expr import UNKNOWN, Scope, Unknown, evaluate, traversal_of
 from tfkms.config.loader import Loader, display_path, read_modules_json
-from tfkms.config.model import PROVIDER_NAME, ModuleCall, ModuleDir, ProviderBlock, ResourceBlock
+from tfkms.config.model import (
+    PROVIDER_NAME,
+    ModuleCall,
+    ModuleDir,
+    ProviderBlock,
+    ResourceBlock,
+)
 from tfkms.config.syntax import Attribute
 from tfkms.errors import InputProblem
 from tfkms.knowledge.versions import ConstraintError, ProviderVersion, lowest_admitted
@@ -333,8 +339,8 @@ def _assign_provider_version(root: Root, override: ProviderVersion | None, probl
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
                   cache: "ParseCache | None" = None, workers: int | None = None,
                   prefilter: bool = True) -> Project:
-    from tfkms.config.loader import display_path
     from tfkms.config.files import redact_fed
+    from tfkms.config.loader import display_path
     from tfkms.config.parallel import ParseJob, parse_files, store_parsed
     from tfkms.config.prefilter import read_dir, relevant_dirs, side_files
 

@@ -25,7 +25,13 @@ from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from tfkms.emulator.api import dispatch
-from tfkms.emulator.signing import ApiError, SignedCall, check_timestamp, verify_v2, verify_v3
+from tfkms.emulator.signing import (
+    ApiError,
+    SignedCall,
+    check_timestamp,
+    verify_v2,
+    verify_v3,
+)
 from tfkms.emulator.state import EmulatorState, MigrationError
 from tfkms.truth.inventory import dumps_inventory
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Sequence
 
-from tfkms.truth.model import CloudInstance, CloudKey, CloudSecret, Inventory, RegionInventory
+from tfkms.truth.model import (
+    CloudInstance,
+    CloudKey,
+    CloudSecret,
+    Inventory,
+    RegionInventory,
+)
 
 DEFAULT_ACCOUNT = "1234567890123456"
 _EPOCH = "2024-01-15T08:00:00Z"  # creation dates the snapshot does not carry

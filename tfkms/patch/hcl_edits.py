@@ -11,8 +11,16 @@ from typing import Any
 
 from tfkms.analysis.result import Edit
 from tfkms.config.syntax import Attribute, Block, SourceFile
-from tfkms.patch.layout import (chains_after, child_indent, equals_column, indent_at, is_one_line, line_end,
-                                line_start, next_line_start)
+from tfkms.patch.layout import (
+    chains_after,
+    child_indent,
+    equals_column,
+    indent_at,
+    is_one_line,
+    line_end,
+    line_start,
+    next_line_start,
+)
 
 
 class CannotEdit(Exception):

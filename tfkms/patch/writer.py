@@ -24,6 +24,13 @@ def _unchanged(path: Path, expect: bytes) -> None:
         raise TfkmsError(f"{path}: changed since tfkms read it; nothing written (run again)")
 
 
+def _default_mode() -> int:
+    """mkstemp makes files 0600; a new file gets the mode the user's umask gives any file."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_bytes_atomic(path: Path, data: bytes, expect: bytes | None = None) -> None:
     """Replace `path` with `data`; with `expect`, only if it still holds those bytes."""
     directory = path.parent
@@ -33,7 +40,7 @@ def write_bytes_atomic(path: Path, data: bytes, expect: bytes | None = None) -> 
         raise TfkmsError(f"{path}: cannot stat: {exc.strerror}") from None
     if expect is not None:
         _unchanged(path, expect)
-    mode = stat.S_IMODE(current.st_mode) if current is not None else 0o644
+    mode = stat.S_IMODE(current.st_mode) if current is not None else _default_mode()
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
     except OSError as exc:

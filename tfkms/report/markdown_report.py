@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from tfkms.redact import mask_secret_literals
 from tfkms.analysis.result import Edit, FilePatch, Finding, Result
 from tfkms.analysis.rules import Severity
+from tfkms.redact import mask_secret_literals
 from tfkms.status import ExitStatus
 
 GITHUB_COMMENT_LIMIT = 65_536  # characters; counted in UTF-16 units, as GitHub's API does

@@ -16,15 +16,19 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
-import os
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from tfkms.jsonio import JsonError, decode_json
 from tfkms.errors import InputFileError, InputProblem
-from tfkms.truth.model import CloudInstance, CloudKey, CloudSecret, Inventory, RegionInventory
+from tfkms.jsonio import JsonError, decode_json
+from tfkms.truth.model import (
+    CloudInstance,
+    CloudKey,
+    CloudSecret,
+    Inventory,
+    RegionInventory,
+)
 
 FORMAT_VERSION = 1
 
@@ -269,34 +273,7 @@ def dumps_inventory(inv: Inventory) -> str:
 
 
 def write_inventory_atomic(inv: Inventory, path: Path) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`."""
-    path = Path(path)
-    text = dumps_inventory(inv)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():  # keep the mode bits of the file we replace
-            os.chmod(tmp_name, path.stat().st_mode & 0o7777)
-        else:  # mkstemp made it 0600; a new snapshot gets the usual umask-based mode
-            umask = os.umask(0o022)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    """Temp file in the same folder, fsync, rename over `path` (raises TfkmsError)."""
+    from tfkms.patch.writer import write_bytes_atomic
+
+    write_bytes_atomic(Path(path), dumps_inventory(inv).encode("utf-8"))

@@ -18,18 +18,25 @@ from typing import Any, Callable, Iterable
 
 from tfkms.errors import TfkmsError
 from tfkms.truth.live_calls import (  # noqa: F401 (LiveOptions and LiveCallError are public here)
+    PAGE_SIZE,
+    REGION_PATTERN,
     CallRun,
     LiveCallError,
     LiveOptions,
-    PAGE_SIZE,
-    REGION_PATTERN,
     endpoint_for,
     instance_type_of,
     is_not_found,
     is_unsupported,
     text_or_none,
 )
-from tfkms.truth.model import CloudInstance, CloudKey, CloudSecret, Inventory, RegionInventory
+from tfkms.truth.model import (
+    CloudInstance,
+    CloudKey,
+    CloudSecret,
+    Inventory,
+    RegionInventory,
+)
+
 
 def collect_inventory(regions: list[str], options: LiveOptions | None = None, progress: bool = False) -> Inventory:
     """Every key, alias, secret and KMS instance of `regions`; all or nothing."""

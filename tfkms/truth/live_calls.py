@@ -314,7 +314,9 @@ def credential_client(options: LiveOptions) -> Any:
     if options.credentials is not None:
         return options.credentials
     if options.profile:
-        from alibabacloud_credentials.provider.cli_profile import CLIProfileCredentialsProvider
+        from alibabacloud_credentials.provider.cli_profile import (
+            CLIProfileCredentialsProvider,
+        )
 
         client = CredentialClient(provider=CLIProfileCredentialsProvider(profile_name=options.profile))
     else:
@@ -356,7 +358,13 @@ class Progress:
 
     def __init__(self, regions: list[str]) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._bar = Progress(
             TextColumn("{task.description:<28}"),
