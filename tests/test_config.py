@@ -28,6 +28,12 @@ def test_spans_are_exact_in_crlf_and_non_ascii_files() -> None:
     assert (block.line, attr.line) == (2, 3)
 
 
+def test_expression_span_excludes_trailing_comment_and_newlines() -> None:
+    text = 'locals {\n  a = x == y # note\n  b = 1 +\n    2\n}\n'
+    exprs = _locals(text)
+    assert exprs["a"].text == "x == y" and exprs["b"].text == "1 +\n    2"
+
+
 def test_heredoc_span_stops_at_the_marker() -> None:
     text = 'locals {\n  p = <<EOT\n{ "a": "}" }\nEOT\n  q = 1\n}\n'
     expr = _locals(text)["p"]

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from tfkms.config.functions import FUNCTIONS
 from tfkms.config.syntax import Expr
 from tfkms.config.values import BINARY, UNKNOWN, Unknown, index, is_known, to_string
 
 __all__ = ["UNKNOWN", "Scope", "Unknown", "evaluate", "is_known", "references", "traversal_of"]
+
+
+class Deferred:
+    """A variable value computed only if something reads it (most never are)."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
 
 
 @dataclass
@@ -47,6 +56,12 @@ class Scope:
         self._locals[name] = value
         return value
 
+    def variable(self, name: str) -> Any:
+        value = self.variables.get(name, UNKNOWN)
+        if isinstance(value, Deferred):  # evaluated on first use, once
+            value = self.variables[name] = value.compute()
+        return value
+
     # The copies below share the locals cache on purpose: locals do not depend on each/count.
     def without_iteration(self) -> "Scope":
         if not (self.has_each or self.has_count or self.bindings):
@@ -70,12 +85,13 @@ EMPTY_SCOPE = Scope()
 def evaluate(expr: Expr | None, scope: Scope = EMPTY_SCOPE) -> Any:
     if expr is None:
         return None
-    if expr.redacted or expr.node is None:
+    node = expr.tree()
+    if expr.redacted or node is None:
         return UNKNOWN
     try:
         if expr.syntax == "json":
-            return _eval_json(expr.node, scope)
-        return _Eval(scope).node(expr.node)
+            return _eval_json(node, scope)
+        return _Eval(scope).node(node)
     except RecursionError:
         return UNKNOWN
 
@@ -121,7 +137,7 @@ def _name(node: Any) -> str:
 
 def references(expr: Expr | None) -> list[str]:
     """Dotted names of every traversal in an expression (`alicloud_kms_key.k.id`, `var.x`)."""
-    if expr is None or expr.redacted or expr.node is None:
+    if expr is None or expr.redacted or expr.tree() is None:
         return []
     if expr.syntax == "json":
         out: list[str] = []
@@ -158,7 +174,7 @@ def references(expr: Expr | None) -> list[str]:
         for child in node.children:
             visit(child)
 
-    visit(expr.node)
+    visit(expr.tree())
     return found
 
 
@@ -417,7 +433,7 @@ class _Eval:
         if root in scope.bindings:
             value, rest = scope.bindings[root], steps
         elif root == "var" and steps and isinstance(steps[0], str):
-            value = scope.variables.get(steps[0], UNKNOWN)
+            value = scope.variable(steps[0])
             rest = steps[1:]
         elif root == "local" and steps and isinstance(steps[0], str):
             value = scope.local(steps[0])

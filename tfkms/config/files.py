@@ -45,7 +45,25 @@ def parse_source(path: Path, display: str, text: str) -> SourceFile:
         raise InputFileError(InputProblem(display, exc.line, exc.column, exc.message)) from None
     redact_sensitive(source)
     slim_unrelated(source)
+    detach_unrelated(source)
     return source
+
+
+def detach_unrelated(source: SourceFile) -> None:
+    """Outside KMS resources, keep expression text but not parse trees: most are never
+    evaluated, and trees dominate the cost of shipping files from workers and caching them."""
+    if source.syntax != "hcl":
+        return
+    for block in source.blocks:
+        if block.type in ("resource", "data") and block.labels and block.labels[0].startswith("alicloud_kms"):
+            continue  # edits need these trees with their real positions
+        stack = [block]
+        while stack:
+            current = stack.pop()
+            stack.extend(current.blocks)
+            for attr in current.attributes.values():
+                if attr.expr.node is not None:
+                    attr.expr.node, attr.expr.detached = None, True
 
 
 def slim_unrelated(source: SourceFile) -> None:

@@ -164,7 +164,14 @@ class _Builder:
                          end_line=expr.end_line, expr=expr)
 
     def expr(self, node: Any) -> Expr:
-        start, end = node.meta.start_pos, node.meta.end_pos
+        from lark import Token
+
+        start = node.meta.start_pos
+        # A node's span can run over trailing newlines and comments (binary operators take
+        # them); the expression ends with its last real token.
+        end = max((t.end_pos for t in node.scan_values(lambda v: isinstance(v, Token))
+                   if t.type != "NL_OR_COMMENT"), default=node.meta.end_pos)
+        end = min(end, len(self.text))
         # Heredoc tokens swallow the newline after the closing marker; keep spans tight.
         while end > start and self.text[end - 1] in "\r\n":
             end -= 1
@@ -275,3 +282,12 @@ def parse_hcl(text: str, display: str) -> tuple[dict[str, Attribute], list[Block
 
 def problem_from(exc: HclSyntaxError, display: str) -> InputProblem:
     return InputProblem(file=display, line=exc.line, column=exc.column, message=exc.message)
+
+
+def parse_expression(text: str) -> Any:
+    """The node of one expression's text (None if it does not parse on its own)."""
+    try:
+        attributes, _, _ = parse_hcl(f"x = {text}\n", "<expression>")
+    except HclSyntaxError:
+        return None
+    return attributes["x"].expr.node

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from tfkms import logs
 from tfkms.config.discover import ConfigDir, walk_config_dirs
-from tfkms.config.expr import UNKNOWN, Scope, Unknown, evaluate, traversal_of
+from tfkms.config.expr import UNKNOWN, Deferred, Scope, Unknown, evaluate, traversal_of
 from tfkms.config.loader import Loader, display_path, read_modules_json
 from tfkms.config.model import (
     PROVIDER_NAME,
@@ -17,6 +17,7 @@ from tfkms.config.model import (
     ModuleDir,
     ProviderBlock,
     ResourceBlock,
+    VariableDecl,
 )
 from tfkms.config.syntax import Attribute
 from tfkms.errors import InputProblem
@@ -163,7 +164,7 @@ def _provider_ref(attr: Attribute) -> str | None:
     if attr.expr.syntax == "json":
         value = evaluate(attr.expr)
         return value if isinstance(value, str) else None
-    trav = traversal_of(attr.expr.node)
+    trav = traversal_of(attr.expr.tree())
     if trav and all(isinstance(s, str) for s in trav):
         return ".".join(trav)
     return None
@@ -192,22 +193,22 @@ def expand_resource(resource: ResourceBlock, module: ModuleInstance) -> list[Res
     return [ResourceInstance(resource, module, key, scope) for key, scope in keys]
 
 
+def _default(decl: VariableDecl) -> Any:
+    return Deferred(lambda: evaluate(decl.default)) if decl.default is not None else UNKNOWN
+
+
 def _root_scope(module_dir: ModuleDir) -> Scope:
-    variables: dict[str, Any] = {}
-    for name, decl in module_dir.variables.items():
-        variables[name] = evaluate(decl.default) if decl.default is not None else UNKNOWN
+    variables: dict[str, Any] = {name: _default(decl) for name, decl in module_dir.variables.items()}
     for tfvars in module_dir.tfvars:
         for name, attr in tfvars.attributes.items():
-            variables[name] = evaluate(attr.expr)
+            variables[name] = Deferred(lambda expr=attr.expr: evaluate(expr))
     return Scope(variables=variables, local_exprs=dict(module_dir.locals))
 
 
 def _child_scope(module_dir: ModuleDir, call: ModuleCall, parent_scope: Scope) -> Scope:
-    variables: dict[str, Any] = {}
-    for name, decl in module_dir.variables.items():
-        variables[name] = evaluate(decl.default) if decl.default is not None else UNKNOWN
+    variables: dict[str, Any] = {name: _default(decl) for name, decl in module_dir.variables.items()}
     for name, attr in call.arguments.items():
-        variables[name] = evaluate(attr.expr, parent_scope)
+        variables[name] = Deferred(lambda expr=attr.expr: evaluate(expr, parent_scope))
     return Scope(variables=variables, local_exprs=dict(module_dir.locals))
 
 
@@ -235,7 +236,7 @@ def _call_providers(call: ModuleCall, parent: dict[str, ProviderBinding]) -> dic
     else:
         from lark import Tree
 
-        for elem in attr.expr.node.iter_subtrees():
+        for elem in attr.expr.tree().iter_subtrees():
             if isinstance(elem, Tree) and elem.data == "object_elem":
                 key = traversal_of(elem.children[0].children[0])
                 target = traversal_of(elem.children[2])

@@ -24,6 +24,16 @@ class Expr:
     text: str
     heredoc: bool = False
     redacted: bool = False  # a sensitive argument: value dropped at parse time, spans kept
+    detached: bool = False  # node dropped to keep the file cheap to ship and cache; re-parsed on use
+
+    def tree(self) -> Any:
+        """The parser node. A detached expression is parsed again from its text on first use
+        (its node's positions are then relative to the text, so only its shape is used)."""
+        if self.node is None and self.detached and not self.redacted:
+            from tfkms.config.hcl_parser import parse_expression
+
+            self.node, self.detached = parse_expression(self.text), False
+        return self.node
 
 
 @dataclass

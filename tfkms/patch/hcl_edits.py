@@ -140,7 +140,7 @@ def ignore_changes_names(attr: Attribute) -> tuple[set[str], bool] | None:
 
     from tfkms.config.expr import traversal_of
 
-    node = attr.expr.node
+    node = attr.expr.tree()
     if attr.expr.syntax == "json":
         if node.kind == "string":
             return set(), node.value == "all"
