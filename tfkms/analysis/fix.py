@@ -334,11 +334,11 @@ def _value_for(group: _Group, attribute: str, iterated: bool, shared: bool) -> t
     if all(isinstance(k, int) for k in keys):
         items = [values.get(i) for i in range(max(keys) + 1)]
         return "[" + ", ".join(_hcl_string(v) for v in items) + "][count.index]", \
-            "count instances sit in different instances: a list indexed by count.index"
+            "count instances differ (other KMS instances, or not migrated yet): a list indexed by count.index"
     width = max(len(json.dumps(k, ensure_ascii=False)) for k in keys)
     lines = [f"{json.dumps(k, ensure_ascii=False).ljust(width)} = {_hcl_string(values[k])}" for k in sorted(keys)]
     return "{\n" + "\n".join(lines) + "\n}[each.key]", \
-        "for_each instances sit in different instances: a map keyed by each.key (null = not migrated)"
+        "for_each instances differ (other KMS instances, or not migrated yet): a map keyed by each.key, null = not migrated"
 
 
 def _can_thread(group: _Group) -> bool:
