@@ -118,3 +118,18 @@ def test_fix_patches_a_local_module_outside_the_scanned_path(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["fix", str(live), "--state", str(tmp_path / "s.tfstate"), "--write"])
     assert result.exit_code == 0, result.output
     assert 'dkms_instance_id = "kst-1"' in (tmp_path / "modules" / "kms" / "main.tf").read_text()
+
+
+def test_tf_json_for_each_with_differing_instances_falls_back_to_ignore_changes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"alicloud_kms_key": {"k": {
+        "for_each": '${toset(["a", "b"])}', "description": "x"}}}}, indent=2))
+    (tmp_path / ".terraform.lock.hcl").write_text('provider "registry.terraform.io/aliyun/alicloud" {\n'
+                                                  '  version = "1.230.0"\n}\n')
+    state = {"version": 4, "resources": [{"mode": "managed", "type": "alicloud_kms_key", "name": "k", "instances": [
+        {"index_key": "a", "attributes": {"id": "k1", "dkms_instance_id": "kst-1"}},
+        {"index_key": "b", "attributes": {"id": "k2", "dkms_instance_id": ""}}]}]}
+    (tmp_path / "s.tfstate").write_text(json.dumps(state))
+    result = CliRunner().invoke(app, ["fix", str(tmp_path), "--state", str(tmp_path / "s.tfstate"), "--write"])
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "main.tf.json").read_text())
+    assert written["resource"]["alicloud_kms_key"]["k"]["lifecycle"] == {"ignore_changes": ["dkms_instance_id"]}

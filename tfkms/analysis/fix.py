@@ -327,6 +327,8 @@ def _value_for(group: _Group, attribute: str, iterated: bool, shared: bool) -> t
         return _hcl_string(known.pop()), "every instance reports the same value"
     if attribute != "dkms_instance_id":
         return None, "instances report different values"
+    if group.resource.file.syntax == "json":
+        return None, "instances differ and .tf.json has no place for a per-instance expression tfkms would write"
     keys = [i.key for i in group.instances]
     if any(k is UNKNOWN_KEY for k in keys):
         return None, "count/for_each tfkms cannot expand"
