@@ -24,6 +24,7 @@ class ConfigDir:
     config_files: list[str] = field(default_factory=list)
     tfvars_files: list[str] = field(default_factory=list)
     has_lock_file: bool = False
+    has_terraform_dir: bool = False  # .terraform/ (downloaded modules) next to the config
 
 
 def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
@@ -41,6 +42,8 @@ def scan_dir(path: Path) -> ConfigDir:
         name = entry.name
         try:
             is_file = entry.is_file()
+            if name == ".terraform" and entry.is_dir():
+                found.has_terraform_dir = True
         except OSError:
             continue
         if not is_file:

@@ -49,21 +49,26 @@ def parse_source(path: Path, display: str, text: str) -> SourceFile:
     return source
 
 
+# Arguments whose trees are kept because tfkms evaluates them on most runs; every other tree
+# outside KMS resources is detached (kept as text, re-parsed only if ever evaluated).
+_KEEP_TREES = {"variable": {"default"}, "provider": {"region", "alias"}, "module": None, "locals": None,
+               "required_providers": None}
+
+
 def detach_unrelated(source: SourceFile) -> None:
-    """Outside KMS resources, keep expression text but not parse trees: most are never
-    evaluated, and trees dominate the cost of shipping files from workers and caching them."""
+    """Trees dominate the cost of shipping parsed files from workers and caching them, and
+    most are never evaluated: keep text for those, trees only where tfkms reads them."""
     if source.syntax != "hcl":
         return
-    for block in source.blocks:
-        if block.type in ("resource", "data") and block.labels and block.labels[0].startswith("alicloud_kms"):
-            continue  # edits need these trees with their real positions
-        stack = [block]
-        while stack:
-            current = stack.pop()
-            stack.extend(current.blocks)
-            for attr in current.attributes.values():
-                if attr.expr.node is not None:
-                    attr.expr.node, attr.expr.detached = None, True
+    stack = [block for block in source.blocks
+             if not (block.type in ("resource", "data") and block.labels and block.labels[0].startswith("alicloud_kms"))]
+    while stack:
+        current = stack.pop()
+        stack.extend(current.blocks)
+        keep = _KEEP_TREES.get(current.type, set())
+        for name, attr in current.attributes.items():
+            if attr.expr.node is not None and not (keep is None or name in keep):
+                attr.expr.node, attr.expr.detached = None, True
 
 
 def slim_unrelated(source: SourceFile) -> None:

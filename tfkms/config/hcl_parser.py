@@ -123,12 +123,28 @@ def _describe_token(tok: Any) -> str:
     return tok.type.lower().replace("_", " ")
 
 
+def _last_token(node: Any) -> Any:
+    """The rightmost token that is not a newline or comment (descending the right edge)."""
+    from lark import Token
+
+    for child in reversed(node.children):
+        if isinstance(child, Token):
+            if child.type != "NL_OR_COMMENT":
+                return child
+        elif child.data != "new_line_or_comment":
+            found = _last_token(child)
+            if found is not None:
+                return found
+    return None
+
+
 class _Builder:
     """Walks the Lark tree once, producing Blocks/Attributes and collecting comments."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.comments: list[tuple[int, str]] = []
+        self.has_marks = _SUPPRESS_MARK in text  # most files have none: skip the comment search
 
     def body(self, tree: Any) -> tuple[dict[str, Attribute], list[Block]]:
         from lark import Tree
@@ -150,6 +166,8 @@ class _Builder:
         return attributes, blocks
 
     def collect_comments(self, tree: Any) -> None:
+        if not self.has_marks:
+            return
         for tok in tree.children:
             value = str(tok)
             if _SUPPRESS_MARK in value:
@@ -164,14 +182,12 @@ class _Builder:
                          end_line=expr.end_line, expr=expr)
 
     def expr(self, node: Any) -> Expr:
-        from lark import Token
 
         start = node.meta.start_pos
         # A node's span can run over trailing newlines and comments (binary operators take
         # them); the expression ends with its last real token.
-        end = max((t.end_pos for t in node.scan_values(lambda v: isinstance(v, Token))
-                   if t.type != "NL_OR_COMMENT"), default=node.meta.end_pos)
-        end = min(end, len(self.text))
+        last = _last_token(node)
+        end = min(last.end_pos if last is not None else node.meta.end_pos, len(self.text))
         # Heredoc tokens swallow the newline after the closing marker; keep spans tight.
         while end > start and self.text[end - 1] in "\r\n":
             end -= 1
@@ -184,6 +200,8 @@ class _Builder:
     def collect_nested_comments(self, node: Any) -> None:
         from lark import Tree
 
+        if not self.has_marks:
+            return
         for sub in node.iter_subtrees():
             if isinstance(sub, Tree) and sub.data == "new_line_or_comment":
                 self.collect_comments(sub)

@@ -37,16 +37,16 @@ class DirBytes:
     def local_calls(self) -> set[Path]:
         out: set[Path] = set()
         for data in self.files.values():
-            if b"source" in data and _ANY_MODULE.search(data):
+            if b"module" in data and b"source" in data and _ANY_MODULE.search(data):
                 for m in _LOCAL_SOURCE.finditer(data):
-                    out.add((self.config.path / m.group(1).decode("utf-8", "replace")).resolve())
+                    out.add(lexical(self.config.path / m.group(1).decode("utf-8", "replace")))
         return out
 
     def calls_registry_kms(self) -> bool:
         """A root whose downloaded modules (.terraform/modules) mention KMS."""
-        modules = self.config.path / ".terraform" / "modules"
-        if not modules.is_dir():
+        if not self.config.has_terraform_dir:
             return False
+        modules = self.config.path / ".terraform" / "modules"
         for folder, _, names in os.walk(modules):
             for name in names:
                 if name.endswith((".tf", ".tf.json")):
@@ -71,8 +71,14 @@ def read_dir(config: ConfigDir) -> DirBytes:
     return found
 
 
+def lexical(path: Path) -> Path:
+    """An absolute path with ".." folded, without resolving symlinks (cheap; the walk already
+    guards against symlink loops)."""
+    return Path(os.path.normpath(os.path.join(os.getcwd(), path)))
+
+
 def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
-    by_path = {d.config.path.resolve(): d for d in dirs}
+    by_path = {lexical(d.config.path): d for d in dirs}
     calls = {path: d.local_calls() for path, d in by_path.items()}
     # Modules outside the scanned PATH (source = "../../modules/kms") are read too.
     pending = [t for targets in calls.values() for t in targets if t not in calls]
@@ -96,7 +102,7 @@ def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
             if path not in relevant and targets & relevant:
                 relevant.add(path)
                 changed = True
-    scanned = {d.config.path.resolve() for d in dirs}
+    scanned = {lexical(d.config.path) for d in dirs}
     return [d for path, d in by_path.items() if path in relevant and path in scanned]
 
 

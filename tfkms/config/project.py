@@ -416,6 +416,12 @@ def _cheap_checks(skipped: list["DirBytes"], base: Path) -> list[InputProblem]:
     for dir_bytes in skipped:
         for name, data in dir_bytes.files.items():
             try:
+                data.decode("utf-8")  # the common case, without building a display path
+                if b"\x00" not in data[:8192]:
+                    continue
+            except UnicodeDecodeError:
+                pass
+            try:
                 decode(data, display_path(dir_bytes.config.path / name, base))
             except InputFileError as exc:
                 out.append(exc.problem)
