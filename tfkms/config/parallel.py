@@ -44,6 +44,9 @@ def _parse_job(path: Path, display: str, data: bytes) -> SourceFile | InputProbl
 
 
 def _worker(conn: Connection) -> None:
+    from hcl2.parser import parser
+
+    parser()  # import and build the grammar now, while the parent is still reading files
     while True:
         try:
             job = conn.recv()
@@ -59,9 +62,13 @@ def _worker(conn: Connection) -> None:
             conn.send(InputProblem(display, None, None, "nesting too deep to process"))
 
 
-class _Pool:
+class ParsePool:
+    """Worker processes, started early (see `build_project`) so their start-up overlaps the
+    parent's walk and reads; closed by the caller."""
+
     def __init__(self, size: int) -> None:
         self.ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self.used = False
         self.workers: list[tuple[object, Connection]] = [self._start() for _ in range(size)]
 
     def _start(self) -> tuple[object, Connection]:
@@ -72,6 +79,7 @@ class _Pool:
         return proc, parent
 
     def run(self, jobs: list[ParseJob], timeout: float) -> dict[Path, SourceFile | InputProblem]:
+        self.used = True
         results: dict[Path, SourceFile | InputProblem] = {}
         pending = list(reversed(jobs))
         busy: dict[int, tuple[ParseJob, float]] = {}  # worker index -> job, start time
@@ -107,6 +115,13 @@ class _Pool:
         self.workers[i] = self._start()
 
     def close(self) -> None:
+        if not self.used:  # nothing to finish: do not wait for warm-up to end
+            for proc, conn in self.workers:
+                proc.kill()  # type: ignore[attr-defined]
+                conn.close()
+            for proc, _ in self.workers:
+                proc.join()  # type: ignore[attr-defined]
+            return
         for proc, conn in self.workers:
             try:
                 conn.send(None)
@@ -119,8 +134,13 @@ class _Pool:
                 proc.kill()  # type: ignore[attr-defined]
 
 
+def default_workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
 def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int | None = None,
-                timeout: float = PARSE_TIMEOUT_S, store: bool = True) -> dict[Path, SourceFile | InputProblem]:
+                timeout: float = PARSE_TIMEOUT_S, store: bool = True,
+                pool: ParsePool | None = None) -> dict[Path, SourceFile | InputProblem]:
     """Parsed files (text attached) or the problem each one has, keyed by path. With
     store=False the caller caches later (`store_parsed`), after module-wide redaction."""
     results: dict[Path, SourceFile | InputProblem] = {}
@@ -132,18 +152,20 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
             results[job.path] = hit
         else:
             misses.append(job)
-    size = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    size = workers if workers is not None else default_workers()
     use_pool = (len(misses) >= MIN_FILES_FOR_POOL and size > 1) or any(len(j.data) >= LARGE_FILE_BYTES for j in misses)
     from tfkms import logs
 
     logs.get("parse").info("parse cache: %d hit(s), %d file(s) to parse%s", len(jobs) - len(misses), len(misses),
                            f" in {size} worker process(es)" if use_pool else "")
     if use_pool:
-        pool = _Pool(max(1, min(size, len(misses))))
+        own = pool is None
+        pool = pool or ParsePool(max(1, min(size, len(misses))))
         try:
             parsed = pool.run(misses, timeout)
         finally:
-            pool.close()
+            if own:
+                pool.close()
     else:
         parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
     for job in misses:

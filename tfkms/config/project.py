@@ -24,7 +24,7 @@ from tfkms.errors import InputProblem
 from tfkms.knowledge.versions import ConstraintError, ProviderVersion, lowest_admitted
 
 if TYPE_CHECKING:
-    from tfkms.config.parallel import ParseCache
+    from tfkms.config.parallel import ParseCache, ParsePool
     from tfkms.config.prefilter import DirBytes
 
 
@@ -337,9 +337,27 @@ def _assign_provider_version(root: Root, override: ProviderVersion | None, probl
         root.version_file, root.version_line = constraints[0].file.display, constraints[0].line
 
 
+EARLY_POOL_DIRS = 64  # a tree this big pays for starting parse workers before reading it
+
+
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
                   cache: "ParseCache | None" = None, workers: int | None = None,
                   prefilter: bool = True) -> Project:
+    from tfkms.config.parallel import ParsePool, default_workers
+
+    walked = [(base, walk_config_dirs(base, exclude)) for base in paths]
+    size = workers if workers is not None else default_workers()
+    big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
+    pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read
+    try:
+        return _build(walked, provider_version, cache, workers, prefilter, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: ProviderVersion | None,
+           cache: "ParseCache | None", workers: int | None, prefilter: bool, pool: "ParsePool | None") -> Project:
     from tfkms.config.files import redact_fed
     from tfkms.config.loader import display_path
     from tfkms.config.parallel import ParseJob, parse_files, store_parsed
@@ -350,9 +368,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     loaders: dict[Path, Loader] = {}
     selected: list[tuple[Path, ConfigDir]] = []
     jobs: list[ParseJob] = []
-    for base in paths:
+    for base, found_dirs in walked:
         loaders[base] = Loader(base)
-        scanned = [read_dir(found) for found in walk_config_dirs(base, exclude)]
+        scanned = [read_dir(found) for found in found_dirs]
         relevant = relevant_dirs(scanned) if prefilter else scanned
         problems.extend(_cheap_checks([d for d in scanned if d not in relevant], base))
         for dir_bytes in relevant:
@@ -374,7 +392,7 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     log = logs.get("config")
     log.info("%d configuration director%s relevant, %d file(s) to parse", len(selected),
              "y" if len(selected) == 1 else "ies", len(jobs))
-    parsed = parse_files(jobs, cache, workers, store=False)
+    parsed = parse_files(jobs, cache, workers, store=False, pool=pool)
     fresh = dict(parsed)
     for loader in loaders.values():
         loader.preload(parsed)
