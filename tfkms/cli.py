@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -13,6 +13,8 @@ from tfkms.status import ExitStatus
 
 if TYPE_CHECKING:
     from tfkms.analysis.result import Result
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="tfkms",
@@ -87,12 +89,12 @@ def _emit(result: "Result", fmt: str, output: Optional[Path]) -> ExitStatus:
     return result.exit_status()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"tfkms: error: {message}", err=True)
     raise typer.Exit(int(ExitStatus.ERROR))
 
 
-def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """User errors become one line on stderr and exit 1, never a traceback."""
     from tfkms.errors import TfkmsError
 
@@ -107,6 +109,7 @@ def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
         if os.environ.get("TFKMS_DEBUG"):
             raise
         _fail(f"internal error ({type(exc).__name__}); rerun with TFKMS_DEBUG=1 and report it")
+    raise AssertionError("unreachable: _fail exits")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from tfkms.analysis.batches import plan_batches
 from tfkms.analysis.facts import (
@@ -15,6 +16,7 @@ from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.project import Project, ResourceInstance, Root, expand_resource
+from tfkms.config.syntax import Attribute, Block
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
 from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
 from tfkms.truth.index import (
@@ -211,7 +213,7 @@ def _check_secret(rc: _RootCheck, inst: ResourceInstance) -> str | None:
 
 def _check_secret_keys(rc: _RootCheck) -> None:
     """TFKMS106: a secret can migrate only with (or after) its key."""
-    remaining = []
+    remaining: list[tuple[str, str | None, str | None]] = []
     for address, region, key_address in rc.secrets:
         if key_address is None:
             remaining.append((address, region, None))
@@ -291,7 +293,7 @@ def _instances_of(keys: list[ResourceInstance], ref: str | None) -> list[Resourc
     return [k for k in keys if k.resource.name == name]
 
 
-def _all_attributes(block):  # type: ignore[no-untyped-def]
+def _all_attributes(block: Block) -> Iterator[Attribute]:
     yield from block.attributes.values()
     for child in block.blocks:
         yield from _all_attributes(child)

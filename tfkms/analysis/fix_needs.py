@@ -173,10 +173,10 @@ def _rotation(out: InstanceNeeds, is_key: bool, version: ProviderVersion, ignore
             return
         names = ["enable_automatic_rotation", "rotation_interval"]
         if version >= SECRET_ROTATION_READ_SINCE and cloud.automatic_rotation in ("Enabled", "Disabled"):
-            current = inst.value("enable_automatic_rotation")
-            cloud_on = cloud.automatic_rotation == "Enabled"
-            if isinstance(current, bool) and current != cloud_on or (current is None and cloud_on):
-                out.rotation_notes.append(f"enable_automatic_rotation: config {current}, cloud {cloud_on}")
+            enabled = inst.value("enable_automatic_rotation")
+            cloud_enabled = cloud.automatic_rotation == "Enabled"
+            if isinstance(enabled, bool) and enabled != cloud_enabled or (enabled is None and cloud_enabled):
+                out.rotation_notes.append(f"enable_automatic_rotation: config {enabled}, cloud {cloud_enabled}")
     interval = inst.value("rotation_interval")
     cloud_interval = cloud.rotation_interval
     if (is_key or version >= SECRET_ROTATION_READ_SINCE) and not isinstance(interval, Unknown):

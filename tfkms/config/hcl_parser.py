@@ -92,7 +92,8 @@ def _parse_tree(text: str) -> Any:
     try:
         return hcl2.parses_to_tree(text)
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         shown = f" {char!r}" if char and not char.isalnum() and char.isprintable() else ""
         raise HclSyntaxError(exc.line, exc.column, f"unexpected character{shown}") from None
     except UnexpectedToken as exc:
@@ -217,9 +218,9 @@ class _Builder:
         for child in children[1:]:
             if isinstance(child, Token):
                 if child.type == "LBRACE":
-                    open_brace = child.start_pos
+                    open_brace = child.start_pos or 0
                 elif child.type == "RBRACE":
-                    close_brace = child.start_pos
+                    close_brace = child.start_pos or 0
             elif isinstance(child, Tree):
                 if child.data == "body":
                     body_tree = child

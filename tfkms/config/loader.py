@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
 from tfkms.config.files import load_source
@@ -51,7 +52,7 @@ class Loader:
         self._dirs[key] = module
         return module
 
-    def _add(self, module: ModuleDir, file: Path, sink: object) -> None:
+    def _add(self, module: ModuleDir, file: Path, sink: Callable[[SourceFile], object]) -> None:
         display = display_path(file, self.base)
         outcome = self._parsed.pop(file, None)
         if outcome is None:
@@ -62,7 +63,7 @@ class Loader:
         if isinstance(outcome, InputProblem):
             module.problems.append(outcome)
             return
-        sink(outcome)  # type: ignore[operator]
+        sink(outcome)
 
     def all_problems(self) -> list[InputProblem]:
         seen: set[tuple[str, int | None]] = set()

@@ -12,7 +12,9 @@ import pickle
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from tfkms.config.discover import is_tfvars_file
 from tfkms.config.files import decode, parse_source
@@ -67,11 +69,11 @@ class ParsePool:
     parent's walk and reads; closed by the caller."""
 
     def __init__(self, size: int) -> None:
-        self.ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self.ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self.used = False
-        self.workers: list[tuple[object, Connection]] = [self._start() for _ in range(size)]
+        self.workers: list[tuple[BaseProcess, Connection]] = [self._start() for _ in range(size)]
 
-    def _start(self) -> tuple[object, Connection]:
+    def _start(self) -> tuple[BaseProcess, Connection]:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_worker, args=(child,), daemon=True)
         proc.start()
@@ -109,18 +111,18 @@ class ParsePool:
 
     def _replace(self, i: int) -> None:
         proc, conn = self.workers[i]
-        proc.kill()  # type: ignore[attr-defined]
-        proc.join()  # type: ignore[attr-defined]
+        proc.kill()
+        proc.join()
         conn.close()
         self.workers[i] = self._start()
 
     def close(self) -> None:
         if not self.used:  # nothing to finish: do not wait for warm-up to end
             for proc, conn in self.workers:
-                proc.kill()  # type: ignore[attr-defined]
+                proc.kill()
                 conn.close()
             for proc, _ in self.workers:
-                proc.join()  # type: ignore[attr-defined]
+                proc.join()
             return
         for proc, conn in self.workers:
             try:
@@ -129,9 +131,9 @@ class ParsePool:
                 pass
             conn.close()
         for proc, _ in self.workers:
-            proc.join(timeout=1)  # type: ignore[attr-defined]
-            if proc.is_alive():  # type: ignore[attr-defined]
-                proc.kill()  # type: ignore[attr-defined]
+            proc.join(timeout=1)
+            if proc.is_alive():  
+                proc.kill()
 
 
 def default_workers() -> int:

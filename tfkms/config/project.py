@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -194,21 +195,21 @@ def expand_resource(resource: ResourceBlock, module: ModuleInstance) -> list[Res
 
 
 def _default(decl: VariableDecl) -> Any:
-    return Deferred(lambda: evaluate(decl.default)) if decl.default is not None else UNKNOWN
+    return Deferred(partial(evaluate, decl.default)) if decl.default is not None else UNKNOWN
 
 
 def _root_scope(module_dir: ModuleDir) -> Scope:
     variables: dict[str, Any] = {name: _default(decl) for name, decl in module_dir.variables.items()}
     for tfvars in module_dir.tfvars:
         for name, attr in tfvars.attributes.items():
-            variables[name] = Deferred(lambda expr=attr.expr: evaluate(expr))
+            variables[name] = Deferred(partial(evaluate, attr.expr))
     return Scope(variables=variables, local_exprs=dict(module_dir.locals))
 
 
 def _child_scope(module_dir: ModuleDir, call: ModuleCall, parent_scope: Scope) -> Scope:
     variables: dict[str, Any] = {name: _default(decl) for name, decl in module_dir.variables.items()}
     for name, attr in call.arguments.items():
-        variables[name] = Deferred(lambda expr=attr.expr: evaluate(expr, parent_scope))
+        variables[name] = Deferred(partial(evaluate, attr.expr, parent_scope))
     return Scope(variables=variables, local_exprs=dict(module_dir.locals))
 
 

@@ -152,7 +152,7 @@ def _region_lookup(result: Result, summary: AuditSummary | None) -> dict[int, st
     by_address = {(r.root, r.address): r.region for r in result.resources if r.region}
     out = {}
     for f in result.findings:
-        region = by_address.get((f.root, _INDEX.sub("", f.address or "")))
+        region = by_address.get((f.root or "", _INDEX.sub("", f.address or "")))
         if region:
             out[id(f)] = region
     return out

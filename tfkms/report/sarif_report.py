@@ -93,7 +93,7 @@ def _finding_result(finding: Finding, fingerprint: str, result: Result, rule_ids
     }
     if finding.suppressed:
         out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
-    properties = {k: v for k, v in (("strategy", finding.strategy), ("reason", finding.reason)) if v}
+    properties: dict[str, object] = {k: v for k, v in (("strategy", finding.strategy), ("reason", finding.reason)) if v}
     if finding.resolved:
         properties["resolved"] = True
     if properties:

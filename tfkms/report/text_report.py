@@ -33,7 +33,7 @@ def render(result: Result, color: bool = False) -> str:
             message = Text(f.message)
             if f.needs_action:
                 message.append(f"\nhint: {f.hint}", style="dim" if color else "")
-            row = [f.rule, Text(_severity(f), style=_STYLE.get(f.severity.value, "") if color else ""),
+            row: list[str | Text] = [f.rule, Text(_severity(f), style=_STYLE.get(f.severity.value, "") if color else ""),
                    f.address or "", _location(f), message]
             if result.command == "fix":
                 row.append(_decision(f))
