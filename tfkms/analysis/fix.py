@@ -123,7 +123,7 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
     all_groups = list(groups.values())
     for group in all_groups:
         if group.needs:
-            _decide(group, options, result, edits_by_file, project, all_groups)
+            _decide(group, options, result, edits_by_file, all_groups)
     _build_patches(result, edits_by_file, options, list(project.loader_by_base))
     written_paths = {p.path.resolve() for p in result.patches if p.written}
     written = {e.file for path, (_, edits) in edits_by_file.items() if path in written_paths for e in edits}
@@ -207,8 +207,7 @@ def _module_instances(group: _Group) -> set[tuple[str, tuple]]:
 
 
 def _decide(group: _Group, options: FixOptions, result: Result,
-            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], project: Project,
-            siblings: list[_Group]) -> None:
+            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], siblings: list[_Group]) -> None:
     needs = [n for inst_needs in group.needs for n in inst_needs.needs]
     rotation = sorted({r for inst_needs in group.needs for r in inst_needs.rotation})
     first = group.needs[0].inst
@@ -233,7 +232,7 @@ def _decide(group: _Group, options: FixOptions, result: Result,
                 result.findings.append(f)
         return
     plan = _plan(group, needs, rotation, options, siblings)
-    edits = _edits(group, plan, edits_by_file, project)
+    edits = _edits(group, plan, edits_by_file)
     before = len(result.findings)
     attached = False
     for inst_needs in group.needs:
@@ -401,8 +400,7 @@ def _indent_multiline(value: str, indent: str, nl: str) -> str:
                               for i, line in enumerate(lines[1:], start=1))
 
 
-def _edits(group: _Group, plan: _Plan, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]],
-           project: Project) -> list[Edit]:
+def _edits(group: _Group, plan: _Plan, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> list[Edit]:
     resource, source = group.resource, group.resource.file
     out: list[Edit] = []
     try:
@@ -417,13 +415,13 @@ def _edits(group: _Group, plan: _Plan, edits_by_file: dict[Path, tuple[SourceFil
             plan.blocked[attribute] = str(exc)
         return []
     for edit in out:
-        path = _path_of(edit, group, project)
+        path = _path_of(edit, group)
         # Keyed by the real file: two roots reaching one file through symlinks patch it once.
         edits_by_file.setdefault(path[0].resolve(), (path[1], []))[1].append(edit)
     return out
 
 
-def _path_of(edit: Edit, group: _Group, project: Project) -> tuple[Path, SourceFile]:
+def _path_of(edit: Edit, group: _Group) -> tuple[Path, SourceFile]:
     for source in _sources(group):
         if source.display == edit.file:
             return source.path, source
