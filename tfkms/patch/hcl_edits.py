@@ -222,6 +222,15 @@ def _tight_end(text: str, end: int) -> int:
     return end
 
 
+def names_missing_from(source: SourceFile, attr: Attribute, names: list[str]) -> list[str]:
+    """Which names an existing ignore_changes still lacks (none when it says `all`)."""
+    listed = ignore_changes_names(attr)
+    if listed is None:
+        raise CannotEdit(f"ignore_changes at {source.display}:{attr.line} is not a plain list")
+    present, covers_all = listed
+    return [] if covers_all else [n for n in names if n not in present]
+
+
 def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) -> list[Edit]:
     """Merge names into the resource's lifecycle.ignore_changes (one lifecycle block, never two)."""
     lifecycles = resource.child_blocks("lifecycle")
@@ -231,14 +240,8 @@ def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) ->
     attr = lifecycle.attributes.get("ignore_changes")
     if attr is None:
         return insert_attribute(source, lifecycle, "ignore_changes", "[" + ", ".join(names) + "]")
-    listed = ignore_changes_names(attr)
-    if listed is None:
-        raise CannotEdit(f"ignore_changes at {source.display}:{attr.line} is not a plain list")
-    present, covers_all = listed
-    missing = [n for n in names if n not in present]
-    if covers_all or not missing:
-        return []
-    return extend_ignore_changes(source, attr, missing)
+    missing = names_missing_from(source, attr, names)
+    return extend_ignore_changes(source, attr, missing) if missing else []
 
 
 def append_top_level_block(source: SourceFile, text_block: str) -> Edit:

@@ -40,7 +40,7 @@ def insert_attribute(source: SourceFile, block: Block, name: str, value: Any) ->
 
 
 def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) -> list[Edit]:
-    from tfkms.patch.hcl_edits import CannotEdit, ignore_changes_names
+    from tfkms.patch.hcl_edits import names_missing_from
 
     lifecycles = resource.child_blocks("lifecycle")
     if not lifecycles:
@@ -56,12 +56,8 @@ def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) ->
     attr = lifecycle.attributes.get("ignore_changes")
     if attr is None:
         return [_insert_member(source, lifecycle.json_node, "ignore_changes", json_value(names))]
-    listed = ignore_changes_names(attr)
-    if listed is None:
-        raise CannotEdit(f"ignore_changes at {source.display}:{attr.line} is not a list")
-    present, covers_all = listed
-    missing = [n for n in names if n not in present]
-    if covers_all or not missing:
+    missing = names_missing_from(source, attr, names)
+    if not missing:
         return []
     array = attr.expr.node
     if not array.items:
