@@ -1,13 +1,12 @@
-"""Shared test fixtures: the HCL oracle, the canary secret, CLI runners."""
+"""Shared test fixtures: real Terraform as the judge, the canary secret, CLI runners."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from standin import Terraform, TerraformMissing
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "terraform"
@@ -15,54 +14,15 @@ GOLDEN_FIX = Path(__file__).resolve().parent / "golden" / "fix"
 CANARY = "CANARY-s3cr3t-7f3a9"  # planted as secret_data in every test state; must never be printed
 
 
-def _oracle_path() -> Path | None:
-    configured = os.environ.get("TFKMS_HCL_ORACLE")
-    if configured:
-        return Path(configured)
-    local = REPO / ".oracle" / "hcl-oracle"
-    if local.exists():
-        return local
-    setup = REPO.parent / "shared" / "tools" / "hcl-oracle" / "setup.sh"
-    if setup.exists() and shutil.which("bash"):
-        done = subprocess.run(["bash", str(setup), str(REPO / ".oracle")], capture_output=True, text=True)
-        if done.returncode == 0 and local.exists():
-            return local
-    return None
-
-
-class Oracle:
-    """HashiCorp's HCL parser and formatter (../shared/tools/hcl-oracle)."""
-
-    def __init__(self, exe: Path) -> None:
-        self.exe = exe
-
-    def results(self, paths: list[Path]) -> list[dict]:
-        done = subprocess.run([str(self.exe), "json", "-q", "-files-from", "-"],
-                              input="\n".join(str(p) for p in paths), capture_output=True, text=True)
-        assert not done.returncode & (4 | 64), done.stderr
-        return [json.loads(line) for line in done.stdout.splitlines()]
-
-    def assert_accepts(self, paths: list[Path]) -> None:
-        for r in self.results(paths):
-            assert r["parse_ok"], f"HashiCorp's parser rejects {r['path']}: {r['diagnostics']}"
-
-    def fmt_clean(self, path: Path) -> bool:
-        (r,) = self.results([path])
-        return r["parse_ok"] and not (r.get("fmt") or {}).get("changed", False)
-
-    def fmt_diff(self, path: Path) -> str:
-        done = subprocess.run([str(self.exe), "fmt", "-diff", "-q", str(path)], capture_output=True, text=True)
-        return done.stdout
-
-
 @pytest.fixture(scope="session")
-def oracle() -> Oracle:
-    exe = _oracle_path()
-    if exe is None:
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    """Real Terraform with the stand-in alicloud provider (tests/standin), one mirror per session."""
+    try:
+        return Terraform.start(tmp_path_factory.mktemp("terraform"))
+    except TerraformMissing as missing:
         if os.environ.get("CI"):
-            pytest.fail("the HCL oracle is required in CI (TFKMS_HCL_ORACLE)")
-        pytest.skip("HCL oracle not available (set TFKMS_HCL_ORACLE or run ../shared/tools/hcl-oracle/setup.sh)")
-    return Oracle(exe)
+            pytest.fail(f"{missing}: CI needs it (the suite judges every patch with real Terraform)")
+        pytest.skip(str(missing))
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from standin import Terraform
 
 from tfkms.analysis.result import Edit
 from tfkms.config.files import parse_source
@@ -148,8 +149,8 @@ resource "alicloud_kms_key" "k" {
     "tabs, CRLF, CJK comment and legacy interpolation are kept": (
         add_dkms,
         'resource "alicloud_kms_key" "k" {\r\n\t# 密钥: 支付\r\n\tdescription = "${var.x}"\r\n}\r\n',
-        'resource "alicloud_kms_key" "k" {\r\n\t# 密钥: 支付\r\n\tdescription = "${var.x}"\r\n'
-        '\r\n\tdkms_instance_id = "kst-1"\r\n}\r\n'),
+        ('resource "alicloud_kms_key" "k" {\r\n\t# 密钥: 支付\r\n\tdescription = "${var.x}"\r\n'
+        '\r\n\tdkms_instance_id = "kst-1"\r\n}\r\n')),
     "no final newline": (add_dkms, 'resource "alicloud_kms_key" "k" {\n  description = "x"\n}',
                          'resource "alicloud_kms_key" "k" {\n  description = "x"\n\n  dkms_instance_id = "kst-1"\n}'),
     "new lifecycle block": (ignore_two, '''\
@@ -277,16 +278,16 @@ resource "alicloud_kms_key" "k" {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_edit_case(name: str, tmp_path: Path, oracle) -> None:  # type: ignore[no-untyped-def]
+def test_edit_case(name: str, tmp_path: Path, terraform: Terraform) -> None:
     op, before, expected = CASES[name]
     after = _apply(before, op)
     assert after == (before if expected is None else expected)
     original, patched = tmp_path / "before.tf", tmp_path / "after.tf"
     original.write_bytes(before.encode())
     patched.write_bytes(after.encode())
-    oracle.assert_accepts([patched])
-    if oracle.fmt_clean(original):
-        assert oracle.fmt_clean(patched), oracle.fmt_diff(patched)
+    terraform.assert_parses([patched])
+    if terraform.fmt_clean(original):
+        assert terraform.fmt_clean(patched), terraform.fmt_diff(patched)
 
 
 def test_overlapping_edits_are_rejected() -> None:

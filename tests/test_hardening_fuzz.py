@@ -3,8 +3,8 @@
 - Byte/line mutations of every fixture file (fixtures/terraform/**, tests/golden/fix/*/input/**)
   fed to the loader: only a SourceFile or `InputFileError` (a problem in build_project) come out.
 - Mutated-but-parseable copies of the golden fix cases through `fix`: edits keep every other
-  byte (the mutation markers survive untouched), the output parses (python-hcl2, and HashiCorp's
-  parser when the oracle is available), and a second run is a no-op.
+  byte (the mutation markers survive untouched), the output parses (python-hcl2, and Terraform's
+  own parser), and a second run is a no-op.
 - JSON mutations of states, plans and inventories: only clean errors.
 
 Bounded for CI: 60-150 examples a test, deterministic (set TFKMS_FUZZ_RANDOM=1 for fresh
@@ -18,14 +18,15 @@ import re
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
-
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
+from typing import Any
 
 from hardening_support import CANARY, FIXTURES, GOLDEN_FIX, golden_args, golden_truth
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from standin import Terraform
 
 from tfkms.config.files import decode, parse_source
 from tfkms.config.project import build_project
@@ -238,25 +239,10 @@ def _safe_boundaries(lines: list[str]) -> list[int]:
     return safe
 
 
-def _oracle() -> Path | None:
-    configured = os.environ.get("TFKMS_HCL_ORACLE")
-    return Path(configured) if configured and Path(configured).exists() else None
-
-
-def _oracle_rejects(paths: list[Path]) -> list[str]:
-    import subprocess
-
-    exe = _oracle()
-    if exe is None or not paths:
-        return []
-    done = subprocess.run([str(exe), "json", "-q", "-files-from", "-"], input="\n".join(map(str, paths)),
-                          capture_output=True, text=True, timeout=60)
-    return [r["path"] for r in map(json.loads, done.stdout.splitlines()) if not r["parse_ok"]]
-
-
 @fuzz_settings(60)
-@given(benign_mutation())
-def test_fix_on_mutated_golden_inputs_is_local_parseable_and_idempotent(mutation: tuple[str, dict, int]) -> None:
+@given(mutation=benign_mutation())
+def test_fix_on_mutated_golden_inputs_is_local_parseable_and_idempotent(mutation: tuple[str, dict, int],
+                                                                       terraform: Terraform) -> None:
     case_name, files, marks = mutation
     case = GOLDEN_FIX / case_name
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,7 +251,7 @@ def test_fix_on_mutated_golden_inputs_is_local_parseable_and_idempotent(mutation
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)
         hcl_paths = [root / n for n in files if _is_hcl(n) and not n.startswith(".terraform/")]
-        assume(not _oracle_rejects(hcl_paths))  # the mutation itself must be valid HCL
+        assume(not terraform.rejects(hcl_paths))  # the mutation itself must be valid HCL
         result = _run_fix(root, case)
         assert not result.problems, [p.render() for p in result.problems]
         edits = [e for f in result.findings for e in f.edits]
@@ -295,7 +281,7 @@ def test_fix_on_mutated_golden_inputs_is_local_parseable_and_idempotent(mutation
             assert CANARY not in "".join(e.after + e.before for e in mine)
         for patch in result.patches:
             patch.path.write_bytes(patch.patched.encode("utf-8"))
-        assert not _oracle_rejects([p.path for p in result.patches if p.path.name.endswith(".tf")])
+        terraform.assert_parses([p.path for p in result.patches if p.path.name.endswith(".tf")])
         again = _run_fix(root, case)
         assert again.patches == [] and not [e for f in again.findings for e in f.edits]
 

@@ -191,6 +191,33 @@ def guard(
 
 
 @app.command()
+def verify(
+    roots: Annotated[list[Path], typer.Argument(help="Terraform root directories to plan.", show_default=False)],
+    var_file: Annotated[Optional[list[Path]], typer.Option(
+        "--var-file", help="Pass -var-file=FILE to each plan (repeatable; relative to the current directory).")] = None,
+    workspace: Annotated[Optional[str], typer.Option(
+        "--workspace", help="Plan this workspace (TF_WORKSPACE for terraform); it must exist.")] = None,
+    terraform: Annotated[str, typer.Option(
+        "--terraform", help="The binary to run: a name on PATH (terraform, tofu) or a path.")] = "terraform",
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+) -> None:
+    """CI gate on a fresh plan: init (if needed), plan and show each root, then judge it as guard does.
+
+    Runs only init, plan, show and workspace list; never apply. Exit 0 safe, 1 terraform failed,
+    2 the plan destroys or replaces a KMS key or secret."""
+    from tfkms.report import FORMATS
+    from tfkms.verify import VerifyOptions, run_verify
+
+    if fmt not in FORMATS:  # before planning: a typo should not cost a plan of every root
+        _fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    outcome = _run(run_verify, VerifyOptions(roots, var_file or [], workspace, terraform))
+    for failure in outcome.failures:
+        sys.stderr.write(failure.render())  # Terraform's own error, once; the report only points at it
+    raise typer.Exit(int(_emit(outcome.result, fmt, output)))
+
+
+@app.command()
 def audit(
     paths: PathsArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | markdown | sarif | github | html")] = "text",

@@ -102,15 +102,28 @@ def guard_plan(path: Path, display: str) -> Result:
     result = Result(command="guard", paths=[display])
     try:
         text = _read_text(path, display)
+    except InputFileError as exc:
+        result.problems.append(exc.problem)
+        return result
+    guard_plan_text(result, text, display)
+    return result
+
+
+def guard_plan_text(result: Result, text: str, display: str, *, root: str = ".", saved: bool = True) -> None:
+    """Adds to `result` what guard finds in `text`, the JSON of one plan of `root`.
+
+    `saved=False`: the JSON was never a file the user has (`tfkms verify` deletes its plan), so
+    findings point at the root rather than at a line of the JSON.
+    """
+    try:
         document = parse_plan_json(text, display)
         changes = _planned_changes(document, text, display)
     except InputFileError as exc:
         result.problems.append(exc.problem)
-        return result
+        return
     kms_changes = [c for c in changes if c.mode == "managed" and c.type in GUARDED_TYPES]
-    result.resources = _resource_records(kms_changes, display)
-    result.findings = [_finding(c, display) for c in kms_changes if c.destructive]
-    return result
+    result.resources += _resource_records(kms_changes, display, root, saved)
+    result.findings += [_finding(c, display, root, saved) for c in kms_changes if c.destructive]
 
 
 def describe_replace_paths(paths: tuple[tuple[str | int, ...], ...]) -> str:
@@ -280,16 +293,16 @@ class _ChangeLocator:
 
 # -- judging ---------------------------------------------------------------------------------
 
-def _finding(change: PlannedChange, display: str) -> Finding:
+def _finding(change: PlannedChange, display: str, root: str, saved: bool) -> Finding:
     return Finding(
         rule=RULE_ID,
         severity=RULES[RULE_ID].severity,
         message=_message(change),
         hint=_hint(change),
         address=change.address,
-        root=".",
-        file=display,
-        line=change.line,
+        root=root,
+        file=display if saved else None,
+        line=change.line if saved else None,
     )
 
 
@@ -323,14 +336,14 @@ def _hint(change: PlannedChange) -> str:
     return _HINTS_BY_REASON.get(change.action_reason or "", _FIX_HINT)
 
 
-def _resource_records(changes: list[PlannedChange], display: str) -> list[ResourceRecord]:
+def _resource_records(changes: list[PlannedChange], display: str, root: str, saved: bool) -> list[ResourceRecord]:
     records: dict[str, ResourceRecord] = {}
     for change in changes:
         address = change.resource_address
         record = records.get(address)
         if record is None:
             record = records[address] = ResourceRecord(
-                address=address, type=change.type, root=".", file=display, line=change.line)
+                address=address, type=change.type, root=root, file=display, line=change.line if saved else 1)
         if change.address not in record.instances:
             record.instances.append(change.address)
     return list(records.values())

@@ -229,7 +229,7 @@ def _status(result: Result) -> str:
     if status is ExitStatus.ERROR:
         return "some input could not be read"
     if status is ExitStatus.ACTION_NEEDED:
-        return "do not apply this plan" if result.command == "guard" else "action needed"
+        return "do not apply this plan" if result.command in ("guard", "verify") else "action needed"
     return "no action needed"
 
 
