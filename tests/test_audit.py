@@ -11,7 +11,6 @@ import pytest
 from conftest import CANARY
 from typer.testing import CliRunner
 
-from tfkms.analysis.audit import audit_summary
 from tfkms.cli import app
 from tfkms.services import ScanOptions, TruthOptions, run_audit
 
@@ -97,7 +96,7 @@ def test_service_keys_pending_deletion_and_uncovered_regions_are_not_drift(at_re
     assert f"kms:key/{kid('c1')}" not in addresses  # alias/acs/oss, created by Oss
     assert f"kms:key/{kid('c2')}" not in addresses  # PendingDeletion, no state: a destroy leftover
     assert "alicloud_kms_key.dr" not in addresses  # cn-shanghai: not in the inventory
-    summary = audit_summary(result)
+    summary = result.audit
     assert summary is not None and summary.not_judged == {"cn-shanghai": 1}
     hz = summary.regions["cn-hangzhou"]
     assert (hz.keys_migrated, hz.keys_not_migrated, hz.secrets_migrated, hz.secrets_not_migrated) == (3, 2, 2, 1)
@@ -162,7 +161,7 @@ def test_a_state_secret_of_unknown_region_claims_its_name_everywhere(at_repo: Pa
     addresses = {f.address for f in result.findings if f.rule in ("TFKMS207", "TFKMS208")}
     assert "kms:secret/sg/handmade" not in addresses and "alicloud_kms_secret.handmade" not in addresses
     assert "kms:secret/team-x/api-token" in addresses
-    summary = audit_summary(result)
+    summary = result.audit
     assert summary is not None and summary.not_judged == {"unknown": 1}
 
 

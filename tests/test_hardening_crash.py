@@ -312,7 +312,7 @@ def test_files_touched_by_a_thread_during_a_large_run_are_refused(tmp_path: Path
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds the temp file through /proc")
 def test_edit_during_the_temp_file_write_is_not_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tfkms.patch.writer as writer
+    import tfkms.atomic as writer
 
     root, state = _small_repo(tmp_path)
     target = root / "k3.tf"

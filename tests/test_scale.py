@@ -11,7 +11,7 @@ from tfkms.config.project import build_project
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputProblem
 from tfkms.report.json_report import result_dict
-from tfkms.truth.index import Truth
+from tfkms.analysis.join import Truth
 
 
 def _monorepo(root: Path) -> Path:

@@ -76,7 +76,7 @@ def _emit(result: "Result", fmt: str, output: Optional[Path]) -> ExitStatus:
     text = render(result, fmt, color=output is None and _color_enabled(sys.stdout))
     if output is not None:
         from tfkms.errors import TfkmsError
-        from tfkms.patch.writer import write_text_atomic
+        from tfkms.atomic import write_text_atomic
 
         try:
             write_text_atomic(output, text)
@@ -171,7 +171,7 @@ def fix(
         _fail("--strategy must be auto, instance-id or ignore-changes")
     result = _run(run_fix, ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config),
                   TruthOptions(state or [], inventory, live, region or [], endpoint, profile),
-                  FixOptions(strategy=strategy, write=write, ignore_rotation=ignore_rotation))
+                  FixOptions(strategy=strategy, ignore_rotation=ignore_rotation), write=write)
     raise typer.Exit(int(_emit(result, fmt, output)))
 
 

@@ -14,7 +14,7 @@ from tfkms.analysis.result import Result
 from tfkms.config.project import Project, Root, build_project
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
 from tfkms.knowledge.versions import ProviderVersion
-from tfkms.truth.index import Truth
+from tfkms.analysis.join import Truth
 from tfkms.truth.model import Inventory
 from tfkms.truth.state import StateFile, load_state
 
@@ -177,8 +177,9 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None
     return result
 
 
-def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions") -> Result:
+def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions", write: bool = False) -> Result:
     from tfkms.analysis.fix import fix_project
+    from tfkms.patch.apply import write_patches
 
     settings = scan.settings()
     project = load_project(scan, settings)
@@ -189,7 +190,11 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions
                          "(or a terraform.tfstate in the root)")
     if options.strategy is None:
         options.strategy = settings.strategy or "auto"
-    result = settings.apply(fix_project(project, truth, options))
+    result = fix_project(project, truth, options)
+    if write:
+        result.problems.extend(write_patches(result.patches, list(project.loader_by_base)))
+        result.mark_written()
+    result = settings.apply(result)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result

@@ -10,46 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
+from tfkms.address import without_keys
 from tfkms.analysis.fix import FixOptions, fix_project
-from tfkms.analysis.result import Finding, Result
+from tfkms.analysis.result import AuditSummary, Finding, RegionTally, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.project import Project, ResourceInstance, Root
-from tfkms.truth.index import KEY_TYPE, SECRET_TYPE, Truth, alias_names_for_keys
+from tfkms.analysis.join import Truth, alias_names_for_keys
+from tfkms.knowledge.resource_types import KEY_TYPE, SECRET_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret, Inventory, RegionInventory
 
-SUMMARY_OPTION = "audit"  # Result.options key holding the AuditSummary (renderers read it)
 SERVICE_ALIAS_PREFIX = "alias/acs/"
 PENDING_DELETION = "PendingDeletion"
 # What audit keeps from the fix analysis: mismatches (200-203), what cannot be patched or
 # matched (204), rotation drift (205) and not migrated (206). TFKMS109 is a check concern.
 _FIX_RULES = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS204", "TFKMS205", "TFKMS206"})
-_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+|\*)\]')
 _ARN_REGION = re.compile(r"^acs:kms:([a-z0-9-]+):")
-
-
-@dataclass
-class RegionTally:
-    """One covered region: what the cloud holds, and the findings about it."""
-
-    region: str
-    keys_migrated: int = 0
-    keys_not_migrated: int = 0
-    secrets_migrated: int = 0
-    secrets_not_migrated: int = 0
-    service_keys: int = 0  # alias/acs/... or created by a cloud service: never migrated, never Terraform's
-    pending_deletion: int = 0  # keys on their way out: neither counted nor called unmanaged
-    findings: list[Finding] = field(default_factory=list)
-
-
-@dataclass
-class AuditSummary:
-    source: str | None
-    generated_at: str | None
-    regions: dict[str, RegionTally] = field(default_factory=dict)
-    not_judged: dict[str, int] = field(default_factory=dict)  # region ("unknown") -> state objects not judged
-    unplaced: list[Finding] = field(default_factory=list)  # findings whose region tfkms cannot tell
 
 
 @dataclass(frozen=True)
@@ -72,11 +49,6 @@ def is_service_key(key: CloudKey) -> bool:
             or bool(key.creator and not key.creator.isdigit()))
 
 
-def audit_summary(result: Result) -> AuditSummary | None:
-    summary = result.options.get(SUMMARY_OPTION)
-    return summary if isinstance(summary, AuditSummary) else None
-
-
 def audit_project(project: Project, truth: Truth, cloud: Inventory) -> Result:
     result = Result(command="audit", problems=list(project.problems))
     summary = AuditSummary(cloud.source, cloud.generated_at,
@@ -93,7 +65,7 @@ def audit_project(project: Project, truth: Truth, cloud: Inventory) -> Result:
         result.findings.append(finding)
         tally = summary.regions.get(region or "")
         (tally.findings if tally else summary.unplaced).append(finding)
-    result.options[SUMMARY_OPTION] = summary
+    result.audit = summary
     return result
 
 
@@ -124,7 +96,7 @@ def _config_instances(root: Root) -> dict[str, ResourceInstance]:
     out: dict[str, ResourceInstance] = {}
     for inst in root.resource_instances():
         out.setdefault(inst.address, inst)
-        out.setdefault(_INDEX.sub("", inst.address), inst)
+        out.setdefault(without_keys(inst.address), inst)
     return out
 
 
@@ -141,7 +113,7 @@ def _managed_objects(project: Project, truth: Truth, cloud: Inventory) -> Iterat
             ident = found.get("id") if kind == "key" else found.get("secret_name") or found.get("id")
             if not isinstance(ident, str) or not ident:
                 continue
-            inst = config.get(address) or config.get(_INDEX.sub("", address))
+            inst = config.get(address) or config.get(without_keys(address))
             region = _region_of(kind, ident, inst, found.get("arn"), cloud)
             yield ManagedObject(kind, ident, region, root.display, address,
                                 inst.resource.file.display if inst else None,
@@ -269,7 +241,7 @@ def _config_drift(findings: list[Finding], project: Project, truth: Truth, cloud
         elif f.root in truth.states:
             continue  # its root's state lacks it: the next plan creates it, nothing is replaced (TFKMS207 says so)
         else:  # a root without state: fix matched the cloud by alias or secret name, or says it could not
-            inst = regions.get(f.root, {}).get(f.address) or regions.get(f.root, {}).get(_INDEX.sub("", f.address))
+            inst = regions.get(f.root, {}).get(f.address) or regions.get(f.root, {}).get(without_keys(f.address))
             region = inst.region if inst is not None else None
             if region is not None and region not in cloud.regions:
                 continue

@@ -19,14 +19,8 @@ from tfkms.config.project import Project, ResourceInstance, Root, expand_resourc
 from tfkms.config.syntax import Attribute, Block
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
 from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
-from tfkms.truth.index import (
-    ALIAS_TYPE,
-    KEY_TYPE,
-    SECRET_TYPE,
-    Truth,
-    alias_names_for_keys,
-    config_key_reference,
-)
+from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_reference
+from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE, SECRET_TYPE
 
 SERVICE_ALIAS_PREFIX = "alias/acs/"
 BLOCKING = {"TFKMS100", "TFKMS101", "TFKMS103", "TFKMS104"}

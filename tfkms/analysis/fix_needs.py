@@ -22,7 +22,7 @@ from tfkms.knowledge.versions import (
     ProviderVersion,
 )
 from tfkms.patch.hcl_edits import ignore_changes_names
-from tfkms.truth.index import KEY_TYPE
+from tfkms.knowledge.resource_types import KEY_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret
 
 

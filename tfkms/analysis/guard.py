@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tfkms.address import module_path
 from tfkms.analysis.result import Finding, ResourceRecord, Result
 from tfkms.analysis.rules import RULES
 from tfkms.errors import InputFileError, InputProblem
@@ -34,8 +35,6 @@ _VALUE_KEYS = frozenset({
 _DROPPED = object()
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-# One `module.NAME` step of a module address, with its optional instance key.
-_MODULE_NAME = re.compile(r'module\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
 
 _ACTION_REASONS = {
     "replace_because_cannot_update": "an attribute that cannot change in place differs",
@@ -93,8 +92,7 @@ class PlannedChange:
     @property
     def resource_address(self) -> str:
         """Config address: the module path without instance keys, then type.name."""
-        modules = "".join(f"module.{m}." for m in _MODULE_NAME.findall(self.module_address or ""))
-        return f"{modules}{self.type}.{self.name}"
+        return f"{module_path(self.module_address or '')}{self.type}.{self.name}"
 
 
 def guard_plan(path: Path, display: str) -> Result:

@@ -1,30 +1,12 @@
 """The one object every command produces and every renderer consumes."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.errors import InputProblem
-from tfkms.redact import mask_secret_literals
+from tfkms.patch.model import Edit, FilePatch
 from tfkms.status import ExitStatus
-
-
-@dataclass
-class Edit:
-    """One text splice: replace original[start:end] with `after`.
-
-    Offsets are character offsets into the file's decoded text (decoding is lossless,
-    so they map one-to-one to byte ranges). `line` is 1-based, in the original file.
-    """
-
-    file: str
-    line: int
-    start: int
-    end: int
-    before: str
-    after: str
 
 
 @dataclass
@@ -42,6 +24,7 @@ class Finding:
     edits: list[Edit] = field(default_factory=list)
     suppressed: str | None = None  # reason given in `# tfkms:ignore RULE reason`
     resolved: bool = False  # set when its edits were written
+    fixed_by: tuple[str, ...] = ()  # the files (display names) whose patches fix it
 
     @property
     def title(self) -> str:
@@ -78,26 +61,26 @@ class Batch:
 
 
 @dataclass
-class FilePatch:
-    """The full new text of one file; `display` is relative to the scanned PATH."""
+class RegionTally:
+    """One covered region: what the cloud holds, and the findings about it."""
 
-    display: str
-    path: Path
-    original: str
-    patched: str
-    written: bool = False
+    region: str
+    keys_migrated: int = 0
+    keys_not_migrated: int = 0
+    secrets_migrated: int = 0
+    secrets_not_migrated: int = 0
+    service_keys: int = 0  # alias/acs/... or created by a cloud service: never migrated, never Terraform's
+    pending_deletion: int = 0  # keys on their way out: neither counted nor called unmanaged
+    findings: list[Finding] = field(default_factory=list)
 
-    def unified_diff(self) -> str:
-        lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.patched.splitlines(keepends=True),
-            fromfile=f"a/{self.display}",
-            tofile=f"b/{self.display}",
-        )
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return mask_secret_literals("".join(out))
+
+@dataclass
+class AuditSummary:
+    source: str | None
+    generated_at: str | None
+    regions: dict[str, RegionTally] = field(default_factory=dict)
+    not_judged: dict[str, int] = field(default_factory=dict)  # region ("unknown") -> state objects not judged
+    unplaced: list[Finding] = field(default_factory=list)  # findings whose region tfkms cannot tell
 
 
 @dataclass
@@ -111,6 +94,14 @@ class Result:
     patches: list[FilePatch] = field(default_factory=list)
     options: dict[str, object] = field(default_factory=dict)  # echo of what was asked
     target: str | None = None
+    audit: AuditSummary | None = None  # audit: the per-region tally the HTML report draws
+
+    def mark_written(self) -> None:
+        """After the service wrote patches: a finding whose every patched file was written is resolved."""
+        written = {p.display for p in self.patches if p.written}
+        for finding in self.findings:
+            if finding.fixed_by and set(finding.fixed_by) <= written:
+                finding.resolved = True
 
     @property
     def pending_patches(self) -> list[FilePatch]:

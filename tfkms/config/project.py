@@ -1,7 +1,6 @@
 """Roots, module instances and resource instances: the Terraform side, fully addressed."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,6 +19,7 @@ from tfkms.config.model import (
     ResourceBlock,
     VariableDecl,
 )
+from tfkms.address import UNKNOWN_KEY, format_key
 from tfkms.config.syntax import Attribute
 from tfkms.errors import InputProblem
 from tfkms.knowledge.versions import ConstraintError, ProviderVersion, lowest_admitted
@@ -29,23 +29,7 @@ if TYPE_CHECKING:
     from tfkms.config.prefilter import DirBytes
 
 
-class _UnknownKey:
-    def __repr__(self) -> str:
-        return "[*]"
-
-
-UNKNOWN_KEY: Any = _UnknownKey()  # count/for_each we cannot expand statically
 MAX_MODULE_DEPTH = 32
-
-
-def format_key(key: Any) -> str:
-    if key is None:
-        return ""
-    if key is UNKNOWN_KEY:
-        return "[*]"
-    if isinstance(key, int):
-        return f"[{key}]"
-    return "[" + json.dumps(key, ensure_ascii=False) + "]"
 
 
 def source_kind(source: str) -> str:

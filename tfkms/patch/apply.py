@@ -1,15 +1,15 @@
-"""Apply a file's edits: reject overlaps, splice, re-parse, and (with --write) write atomically."""
+"""Apply a file's edits: reject overlaps, splice, re-parse; on --write the service writes atomically."""
 from __future__ import annotations
 
 import os
 import stat
 from pathlib import Path
 
-from tfkms.analysis.result import Edit, FilePatch
+from tfkms.patch.model import Edit, FilePatch
 from tfkms.config.files import parse_source
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
-from tfkms.patch.writer import write_bytes_atomic
+from tfkms.atomic import write_bytes_atomic
 
 
 class EditConflict(Exception):
@@ -17,16 +17,21 @@ class EditConflict(Exception):
 
 
 def splice(text: str, edits: list[Edit]) -> str:
+    return splice_range(text, 0, len(text), edits)
+
+
+def splice_range(text: str, start: int, end: int, edits: list[Edit]) -> str:
+    """text[start:end] with the edits (all inside that range) applied; overlapping edits conflict."""
     ordered = sorted(_dedupe(edits), key=lambda e: (e.start, e.end))
     out: list[str] = []
-    pos = 0
+    pos = start
     for edit in ordered:
         if edit.start < pos:
             raise EditConflict(f"overlapping edits at line {edit.line}")
         out.append(text[pos:edit.start])
         out.append(edit.after)
         pos = edit.end
-    out.append(text[pos:])
+    out.append(text[pos:end])
     return "".join(out)
 
 
@@ -57,7 +62,13 @@ def build_patch(source: SourceFile, edits: list[Edit]) -> tuple[FilePatch | None
     return FilePatch(display=source.display, path=source.path, original=source.text, patched=patched), None
 
 
-def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> InputProblem | None:
+def write_patches(patches: list[FilePatch], bases: list[Path]) -> list[InputProblem]:
+    """Write every patch (the `--write` of fix); what cannot be written is a problem, the rest is written."""
+    remove_stale_temp_files({p.path.parent for p in patches})
+    return [problem for patch in patches if (problem := write_patch(patch, bases)) is not None]
+
+
+def write_patch(patch: FilePatch, bases: list[Path]) -> InputProblem | None:
     """Write one patched file, through symlinks (of the file or of a folder above it) only to a
     target inside the scanned tree and never under .terraform/; read-only files are refused
     (even for root, who could replace them); the file must still hold the bytes tfkms read."""
@@ -77,7 +88,7 @@ def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> Inpu
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return InputProblem(patch.display, None, None, "is read-only; not written (make it writable and rerun)")
     try:
-        write_bytes_atomic(target, patch.patched.encode("utf-8"), expect=source.text.encode("utf-8"))
+        write_bytes_atomic(target, patch.patched.encode("utf-8"), expect=patch.original.encode("utf-8"))
     except TfkmsError as exc:
         return InputProblem(patch.display, None, None, str(exc))
     patch.written = True
@@ -86,7 +97,7 @@ def write_patch(patch: FilePatch, source: SourceFile, bases: list[Path]) -> Inpu
 
 def remove_stale_temp_files(directories: set[Path]) -> None:
     """Temp files a killed run left behind (Terraform ignores them, but they are litter)."""
-    from tfkms.patch.writer import TEMP_PREFIX, TEMP_SUFFIX
+    from tfkms.atomic import TEMP_PREFIX, TEMP_SUFFIX
 
     for directory in directories:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfkms.analysis.result import Edit
+from tfkms.patch.model import Edit
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.patch.layout import (
     chains_after,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tfkms.analysis.result import Edit
+from tfkms.patch.model import Edit
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.patch.layout import indent_at, line_end
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 import jinja2
 
-from tfkms.analysis.audit import AuditSummary, RegionTally, audit_summary
-from tfkms.analysis.result import Finding, Result
+
+from tfkms.analysis.result import AuditSummary, Finding, RegionTally, Result
 from tfkms.analysis.rules import Severity
 from tfkms.status import ExitStatus
 
@@ -126,7 +126,7 @@ def render(result: Result) -> str:
 
 
 def build_view(result: Result) -> PageView:
-    summary = audit_summary(result)
+    summary = result.audit
     region_of = _region_lookup(result, summary)
     rows = [_row(f, region_of.get(id(f), "")) for f in result.findings]
     counts = result.summary()

@@ -15,7 +15,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from tfkms.analysis.result import Edit, FilePatch, Finding, Result
+from tfkms.analysis.result import Finding, Result
+from tfkms.patch.apply import EditConflict, splice_range
+from tfkms.patch.model import Edit, FilePatch
 from tfkms.analysis.rules import Severity
 from tfkms.redact import mask_secret_literals
 from tfkms.status import ExitStatus
@@ -189,8 +191,11 @@ def _file_suggestions(patch: FilePatch, pairs: list[tuple[Finding, Edit]]) -> li
             groups.append((start, end, [(finding, edit)]))
     out = []
     for start, end, members in groups:
-        new = _apply(original, start, end, [e for _, e in members])
-        if new is None or new not in patch.patched:
+        try:
+            new = splice_range(original, start, end, [e for _, e in members])
+        except EditConflict:
+            continue  # overlapping edits: no single suggestion can express them
+        if new not in patch.patched:
             continue
         old = original[start:end]
         first_line = original.count("\n", 0, start) + 1
@@ -209,17 +214,6 @@ def _line_span(text: str, edit: Edit) -> tuple[int, int]:
     if start == end and start > 0:  # an insertion at the very end: anchor it on the last line
         start = text.rfind("\n", 0, start - 1) + 1
     return start, end
-
-
-def _apply(text: str, start: int, end: int, edits: list[Edit]) -> str | None:
-    out, pos = [], start
-    for edit in edits:
-        if edit.start < pos:
-            return None  # overlapping edits: no single suggestion can express them
-        out += [text[pos:edit.start], edit.after]
-        pos = edit.end
-    out.append(text[pos:end])
-    return "".join(out)
 
 
 # -- view pieces -----------------------------------------------------------------------------

@@ -274,6 +274,6 @@ def dumps_inventory(inv: Inventory) -> str:
 
 def write_inventory_atomic(inv: Inventory, path: Path) -> None:
     """Temp file in the same folder, fsync, rename over `path` (raises TfkmsError)."""
-    from tfkms.patch.writer import write_bytes_atomic
+    from tfkms.atomic import write_bytes_atomic
 
     write_bytes_atomic(Path(path), dumps_inventory(inv).encode("utf-8"))

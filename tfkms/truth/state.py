@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfkms.config.project import format_key
+from tfkms.address import format_key
 from tfkms.errors import InputFileError, InputProblem
 from tfkms.jsonio import JsonError, decode_json
+from tfkms.truth.model import CloudKey, CloudSecret
 
 ALLOWED_ATTRIBUTES = frozenset({
     "id", "key_id", "arn", "dkms_instance_id", "protection_level", "key_spec", "key_usage", "origin",
@@ -135,3 +136,36 @@ def _allowed(attrs: Any) -> dict[str, Any]:
     if not isinstance(attrs, dict):
         return {}
     return {k: v for k, v in attrs.items() if k in ALLOWED_ATTRIBUTES and isinstance(v, (str, bool, int, type(None)))}
+
+
+# ----------------------------------------------------------------- facts a state holds
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def key_from_state(inst: StateInstance) -> CloudKey:
+    state = _text(inst.get("status")) or _text(inst.get("key_state"))
+    if state is None and isinstance(inst.get("is_enabled"), bool):
+        state = "Enabled" if inst.get("is_enabled") else "Disabled"
+    return CloudKey(
+        key_id=_text(inst.get("id")) or _text(inst.get("key_id")) or inst.address,
+        arn=_text(inst.get("arn")), key_spec=_text(inst.get("key_spec")), key_usage=_text(inst.get("key_usage")),
+        key_state=state, protection_level=_text(inst.get("protection_level")), origin=_text(inst.get("origin")),
+        automatic_rotation=_text(inst.get("automatic_rotation")),
+        rotation_interval=_text(inst.get("rotation_interval")),
+        dkms_instance_id=_text(inst.get("dkms_instance_id")),
+        primary_key_version=_text(inst.get("primary_key_version")),
+    )
+
+
+def secret_from_state(inst: StateInstance) -> CloudSecret:
+    rotation = inst.get("enable_automatic_rotation")
+    return CloudSecret(
+        secret_name=_text(inst.get("secret_name")) or _text(inst.get("id")) or inst.address,
+        arn=_text(inst.get("arn")), secret_type=_text(inst.get("secret_type")),
+        encryption_key_id=_text(inst.get("encryption_key_id")),
+        dkms_instance_id=_text(inst.get("dkms_instance_id")),
+        automatic_rotation=("Enabled" if rotation else "Disabled") if isinstance(rotation, bool) else None,
+        rotation_interval=_text(inst.get("rotation_interval")),
+    )

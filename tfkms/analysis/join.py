@@ -1,4 +1,4 @@
-"""Join configuration instances with what the cloud says about them.
+"""The join: configuration instances x what the cloud says about them.
 
 Identity comes from state (address -> key id / secret name) when there is one; facts come
 from the freshest source: live API, then an inventory snapshot, then state. Without state,
@@ -9,45 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tfkms.config.expr import Unknown, evaluate
+from tfkms.config.expr import Unknown
 from tfkms.config.project import ResourceInstance, Root
+from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret, Inventory
-from tfkms.truth.state import StateFile, StateInstance
-
-KEY_TYPE = "alicloud_kms_key"
-SECRET_TYPE = "alicloud_kms_secret"
-ALIAS_TYPE = "alicloud_kms_alias"
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
-
-
-def key_from_state(inst: StateInstance) -> CloudKey:
-    state = _text(inst.get("status")) or _text(inst.get("key_state"))
-    if state is None and isinstance(inst.get("is_enabled"), bool):
-        state = "Enabled" if inst.get("is_enabled") else "Disabled"
-    return CloudKey(
-        key_id=_text(inst.get("id")) or _text(inst.get("key_id")) or inst.address,
-        arn=_text(inst.get("arn")), key_spec=_text(inst.get("key_spec")), key_usage=_text(inst.get("key_usage")),
-        key_state=state, protection_level=_text(inst.get("protection_level")), origin=_text(inst.get("origin")),
-        automatic_rotation=_text(inst.get("automatic_rotation")),
-        rotation_interval=_text(inst.get("rotation_interval")),
-        dkms_instance_id=_text(inst.get("dkms_instance_id")),
-        primary_key_version=_text(inst.get("primary_key_version")),
-    )
-
-
-def secret_from_state(inst: StateInstance) -> CloudSecret:
-    rotation = inst.get("enable_automatic_rotation")
-    return CloudSecret(
-        secret_name=_text(inst.get("secret_name")) or _text(inst.get("id")) or inst.address,
-        arn=_text(inst.get("arn")), secret_type=_text(inst.get("secret_type")),
-        encryption_key_id=_text(inst.get("encryption_key_id")),
-        dkms_instance_id=_text(inst.get("dkms_instance_id")),
-        automatic_rotation=("Enabled" if rotation else "Disabled") if isinstance(rotation, bool) else None,
-        rotation_interval=_text(inst.get("rotation_interval")),
-    )
+from tfkms.truth.state import StateFile, StateInstance, key_from_state, secret_from_state
 
 
 def _merge(base: Any, fresh: Any) -> Any:
@@ -165,11 +131,3 @@ def config_key_reference(inst: ResourceInstance, attr: str) -> str | None:
             if ref.startswith(KEY_TYPE + "."):
                 return ref
     return None
-
-
-def literal_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-__all__ = ["Truth", "alias_names_for_keys", "config_key_reference", "evaluate", "key_from_state",
-           "secret_from_state", "literal_or_none"]

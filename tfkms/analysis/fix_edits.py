@@ -1,0 +1,120 @@
+"""`tfkms fix`, edits: turn a resource block's EditPlan into text splices (HCL or .tf.json),
+including the variable threaded through a local module's call sites."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tfkms.analysis.fix_strategy import EditPlan, FixGroup
+from tfkms.config.model import ResourceBlock
+from tfkms.config.syntax import SourceFile
+from tfkms.patch import hcl_edits, json_edits
+from tfkms.patch.hcl_edits import CannotEdit
+from tfkms.patch.literals import indent_multiline
+from tfkms.patch.model import Edit
+
+
+def build_edits(group: FixGroup, plan: EditPlan, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> list[Edit]:
+    resource, source = group.resource, group.resource.file
+    out: list[Edit] = []
+    try:
+        if source.syntax == "json":
+            out += _json_edits(source, resource, plan)
+        else:
+            out += _hcl_edits(source, resource, plan)
+            if plan.thread is not None:
+                out += _thread_edits(group, plan)
+    except CannotEdit as exc:
+        for attribute in list(plan.reasons):
+            plan.blocked[attribute] = str(exc)
+        return []
+    for edit in out:
+        path = _path_of(edit, group)
+        # Keyed by the real file: two roots reaching one file through symlinks patch it once.
+        edits_by_file.setdefault(path[0].resolve(), (path[1], []))[1].append(edit)
+    return out
+
+
+def _path_of(edit: Edit, group: FixGroup) -> tuple[Path, SourceFile]:
+    for source in _sources(group):
+        if source.display == edit.file:
+            return source.path, source
+    raise AssertionError(edit.file)
+
+
+def _sources(group: FixGroup) -> list[SourceFile]:
+    out = [group.resource.file, _variables_file(group)]
+    for call in group.thread_calls.values():
+        out.append(call.file)
+    return out
+
+
+def _hcl_edits(source: SourceFile, resource: ResourceBlock, plan: EditPlan) -> list[Edit]:
+    from tfkms.patch.layout import child_indent
+
+    out: list[Edit] = []
+    block = resource.block
+    indent = child_indent(source, block)
+    for attribute, value in plan.values.items():
+        text = indent_multiline(value, indent, source.newline)
+        attr = block.attributes.get(attribute)
+        out += [hcl_edits.replace_value(source, attr, text)] if attr else hcl_edits.insert_attribute(
+            source, block, attribute, text)
+    if plan.thread is not None:
+        variable, _ = plan.thread
+        attr = block.attributes.get("dkms_instance_id")
+        value = f"var.{variable}"
+        out += [hcl_edits.replace_value(source, attr, value)] if attr else hcl_edits.insert_attribute(
+            source, block, "dkms_instance_id", value)
+    if plan.ignore:
+        out += hcl_edits.add_ignore_changes(source, block, plan.ignore)
+    return out
+
+
+def _thread_edits(group: FixGroup, plan: EditPlan) -> list[Edit]:
+    from tfkms.patch.layout import child_indent
+
+    assert plan.thread is not None
+    variable, values = plan.thread
+    out: list[Edit] = []
+    module_dir = group.instances[0].module.dir
+    if variable not in module_dir.variables:
+        what = (f"{group.resource.config_name} was" if variable != "dkms_instance_id"
+                else "this module's keys and secrets were")
+        out.append(hcl_edits.append_top_level_block(_variables_file(group), (
+            f'variable "{variable}" {{\n'
+            f'  description = "KMS 3.0 instance (kst-...) {what} migrated into; null until then"\n'
+            f"  type        = string\n"
+            f"  default     = null\n"
+            f"}}\n")))
+    for call_id, value in values.items():
+        call = group.thread_calls[call_id]
+        existing = call.block.attributes.get(variable)
+        text = indent_multiline(value, child_indent(call.file, call.block), call.file.newline)
+        out += [hcl_edits.replace_value(call.file, existing, text)] if existing else hcl_edits.insert_attribute(
+            call.file, call.block, variable, text)
+    return out
+
+
+def _variables_file(group: FixGroup) -> SourceFile:
+    """Where a new variable goes: the module's variables.tf if it has one, else beside the resource."""
+    for source in group.instances[0].module.dir.files:
+        if source.path.name == "variables.tf":
+            return source
+    return group.resource.file
+
+
+def _json_edits(source: SourceFile, resource: ResourceBlock, plan: EditPlan) -> list[Edit]:
+    out: list[Edit] = []
+    block = resource.block
+    for attribute, value in plan.values.items():
+        if "\n" in value or "[" in value:
+            raise CannotEdit(f"{source.display}: per-instance values are not written into .tf.json; "
+                             "use --strategy ignore-changes")
+        parsed = json.loads(value)
+        attr = block.attributes.get(attribute)
+        out += [json_edits.replace_value(source, attr, parsed)] if attr else json_edits.insert_attribute(
+            source, block, attribute, parsed)
+    if plan.ignore:
+        out += json_edits.add_ignore_changes(source, block, plan.ignore)
+    return out
