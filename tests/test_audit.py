@@ -12,7 +12,8 @@ from conftest import CANARY
 from typer.testing import CliRunner
 
 from tfkms.cli import app
-from tfkms.services import ScanOptions, TruthOptions, run_audit
+from tfkms.commands.options import parse_state_flag
+from tfkms.services import ScanOptions, StateSource, TruthOptions, run_audit
 
 REPO = Path(__file__).resolve().parents[1]
 AUDIT = Path("fixtures/audit")  # relative, from the repo root: reports show these paths
@@ -91,7 +92,7 @@ def test_missing_and_mismatched_findings_point_at_the_config(at_repo: Path) -> N
 
 def test_service_keys_pending_deletion_and_uncovered_regions_are_not_drift(at_repo: Path) -> None:
     result = run_audit(ScanOptions([AUDIT / "repo"]),
-                       TruthOptions([s.removeprefix("--state=") for s in STATES], AUDIT / "inventory.json"))
+                       TruthOptions([parse_state_flag(s.removeprefix("--state=")) for s in STATES], AUDIT / "inventory.json"))
     addresses = {f.address for f in result.findings}
     assert f"kms:key/{kid('c1')}" not in addresses  # alias/acs/oss, created by Oss
     assert f"kms:key/{kid('c2')}" not in addresses  # PendingDeletion, no state: a destroy leftover
@@ -157,7 +158,7 @@ def test_a_state_secret_of_unknown_region_claims_its_name_everywhere(at_repo: Pa
                                           "instances": [{"attributes": {"id": "sg/handmade", "secret_name": "sg/handmade",
                                                                         "secret_data": CANARY}}]}]}
     (tmp_path / "s.tfstate").write_text(json.dumps(state))
-    result = run_audit(ScanOptions([root]), TruthOptions([str(tmp_path / "s.tfstate")], AUDIT / "inventory.json"))
+    result = run_audit(ScanOptions([root]), TruthOptions([StateSource(str(tmp_path / "s.tfstate"))], AUDIT / "inventory.json"))
     addresses = {f.address for f in result.findings if f.rule in ("TFKMS207", "TFKMS208")}
     assert "kms:secret/sg/handmade" not in addresses and "alicloud_kms_secret.handmade" not in addresses
     assert "kms:secret/team-x/api-token" in addresses

@@ -133,3 +133,18 @@ def test_tf_json_for_each_with_differing_instances_falls_back_to_ignore_changes(
     assert result.exit_code == 0, result.output
     written = json.loads((tmp_path / "main.tf.json").read_text())
     assert written["resource"]["alicloud_kms_key"]["k"]["lifecycle"] == {"ignore_changes": ["dkms_instance_id"]}
+
+
+def test_format_choices_are_the_renderers() -> None:
+    """The command layer checks --format against an Enum: it must list exactly the renderers."""
+    from tfkms.commands.options import ReportFormat
+    from tfkms.report import FORMATS
+
+    assert [choice.value for choice in ReportFormat] == list(FORMATS)
+
+
+def test_help_loads_no_service_or_heavy_module() -> None:
+    code = ("import sys, tfkms.cli; heavy = [m for m in sys.modules if m.startswith(('tfkms.services', "
+            "'tfkms.analysis', 'tfkms.config', 'tfkms.truth', 'tfkms.emulator', 'tfkms.report', 'alibabacloud', "
+            "'rich', 'jinja2', 'lark'))]; assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))

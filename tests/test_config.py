@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from tfkms.config.expr import UNKNOWN, Scope, Unknown, evaluate, references
+from tfkms.config.evaluator import evaluate
 from tfkms.config.files import parse_source
-from tfkms.config.project import build_project
+from tfkms.config.scan import build_project
+from tfkms.config.scope import Scope
+from tfkms.config.traversal import references
+from tfkms.config.values import UNKNOWN, Unknown
 from tfkms.errors import InputFileError
 from tfkms.knowledge.matrix import is_mainland, migratable_targets
 from tfkms.knowledge.versions import ProviderVersion, lowest_admitted

@@ -32,9 +32,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tfkms.config.expr import evaluate
+from tfkms.config.evaluator import evaluate
 from tfkms.config.files import parse_source
-from tfkms.config.values import SetValue, Unknown, is_known, is_number, to_string
+from tfkms.config.conversions import to_string
+from tfkms.config.numbers import is_number
+from tfkms.config.values import SetValue, Unknown, is_known
 from tfkms.errors import InputFileError
 
 TERRAFORM_ENV = {"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from standin import Terraform
 
 from tfkms.config.files import decode, parse_source
-from tfkms.config.project import build_project
+from tfkms.config.scan import build_project
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
 
 RANDOM = bool(os.environ.get("TFKMS_FUZZ_RANDOM"))
@@ -170,12 +170,12 @@ def _fix_options(args: list[str]) -> tuple[Any, str | None]:
 def _run_fix(root: Path, case: Path) -> Any:
     from tfkms.analysis.fix import fix_project
     from tfkms.knowledge.versions import ProviderVersion
-    from tfkms.services import TruthOptions, load_truth
+    from tfkms.services import StateSource, TruthOptions, load_truth
 
     options, version = _fix_options(golden_args(case))
     project = build_project([root], [], ProviderVersion.parse(version) if version else None, cache=None, workers=1)
     problems: list[InputProblem] = []
-    truth = load_truth(project, TruthOptions(states=[str(golden_truth(case))]), problems)
+    truth = load_truth(project, TruthOptions(states=[StateSource(str(golden_truth(case)))]), problems)
     result = fix_project(project, truth, options)
     result.problems.extend(problems)
     return result
@@ -441,7 +441,7 @@ def test_mutated_state_values_never_crash_fix(case_name: str, data: st.DataObjec
         truth = Path(tmp) / truth_file.name
         truth.write_text(json.dumps(tree))
         from tfkms.analysis.fix import fix_project
-        from tfkms.services import TruthOptions, load_truth
+        from tfkms.services import StateSource, TruthOptions, load_truth
 
         options, version = _fix_options(golden_args(case))
         from tfkms.knowledge.versions import ProviderVersion
@@ -451,7 +451,7 @@ def test_mutated_state_values_never_crash_fix(case_name: str, data: st.DataObjec
         problems: list[InputProblem] = []
         try:
             with time_cap():
-                result = fix_project(project, load_truth(project, TruthOptions(states=[str(truth)]), problems),
+                result = fix_project(project, load_truth(project, TruthOptions(states=[StateSource(str(truth))]), problems),
                                      options)
         except TfkmsError:
             return

@@ -14,7 +14,8 @@ import typer
 from live_support import DEMO, ROOT, demo, kms_env, running, without_run_metadata  # noqa: F401 (fixture)
 from typer.testing import CliRunner
 
-from tfkms.cli_live import emulator, inventory
+from tfkms.commands.emulator import emulator
+from tfkms.commands.inventory import inventory
 from tfkms.truth.inventory import dumps_inventory, load_inventory
 
 pytestmark = pytest.mark.usefixtures("kms_env")

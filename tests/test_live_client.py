@@ -10,9 +10,9 @@ import pytest
 from live_support import ROOT, demo, fast_options, kms_env, running  # noqa: F401 (fixture)
 
 from tfkms.truth.live import LiveCallError, collect_inventory
-from tfkms.truth.live_calls import _RateLimiter
-from tfkms.truth.live_calls import endpoint_for as _endpoint_for
 from tfkms.truth.live_calls import instance_type_of as _instance_type
+from tfkms.truth.live_transport import RateLimiter as _RateLimiter
+from tfkms.truth.live_transport import endpoint_for as _endpoint_for
 
 
 def test_rate_limiter_spaces_requests_one_interval_apart() -> None:
@@ -121,17 +121,8 @@ def test_unreachable_endpoint_is_retried_then_reported_without_the_request_url()
 
 def test_importing_the_client_and_the_cli_does_not_load_the_sdk() -> None:
     code = (
-        "import sys, tfkms.truth.live, tfkms.cli_live, tfkms.truth.inventory; "
+        "import sys, tfkms.truth.live, tfkms.commands.inventory, tfkms.truth.inventory; "
         "loaded = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea', 'rich'))]; "
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
-
-
-def test_cli_defaults_match_the_client_defaults() -> None:
-    from tfkms import cli_live
-    from tfkms.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-    from tfkms.truth import live_calls as live
-
-    assert (cli_live._DEFAULT_QPS, cli_live._DEFAULT_CONCURRENCY) == (live.DEFAULT_QPS, live.DEFAULT_CONCURRENCY)
-    assert (cli_live._EMULATOR_AK, cli_live._EMULATOR_SECRET) == (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from tfkms.analysis.fix import FixOptions, fix_project
 from tfkms.cli import app
 from tfkms.config.files import parse_source
-from tfkms.config.project import build_project
-from tfkms.services import TruthOptions, load_truth
+from tfkms.config.scan import build_project
+from tfkms.services import StateSource, TruthOptions, load_truth
 
 NAMES = ["description", "pending_window_in_days", "key_usage", "rotation_interval", "tags"]
 VALUES = {"description": '"x"', "pending_window_in_days": "7", "key_usage": '"ENCRYPT/DECRYPT"',
@@ -83,7 +83,7 @@ def _run(root: Path, state: Path, version: str) -> tuple[str, list]:
         from tfkms.knowledge.versions import ProviderVersion
 
         r.provider_version, r.version_origin = ProviderVersion.parse(version), "--provider-version"
-    truth = load_truth(project, TruthOptions(states=[str(state)]), [])
+    truth = load_truth(project, TruthOptions(states=[StateSource(str(state))]), [])
     result = fix_project(project, truth, FixOptions())
     return (result.patches[0].patched if result.patches else (root / "main.tf").read_bytes().decode()), \
         [e for f in result.findings for e in f.edits]

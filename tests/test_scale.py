@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import CANARY
 from tfkms.analysis.check import check_project
 from tfkms.config.parallel import ParseCache, ParseJob, parse_files
-from tfkms.config.project import build_project
+from tfkms.config.scan import build_project
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputProblem
 from tfkms.report.json_report import result_dict

@@ -2,6 +2,7 @@
 and owner, fsync, rename. A reader sees the old file or the new one, never half of either."""
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -52,18 +53,15 @@ def write_bytes_atomic(path: Path, data: bytes, expect: bytes | None = None) -> 
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
         if current is not None and hasattr(os, "chown"):
-            try:  # root patching a user's file (CI on a bind mount) must not make it root's
+            # root patching a user's file (CI on a bind mount) must not make it root's
+            with contextlib.suppress(PermissionError):
                 os.chown(tmp_name, current.st_uid, current.st_gid)
-            except PermissionError:
-                pass
         if expect is not None:
             _unchanged(path, expect)  # again, right before the rename: an edit during the write wins
         os.replace(tmp_name, path)
     except (OSError, TfkmsError) as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        except OSError:
-            pass
         if isinstance(exc, TfkmsError):
             raise
         raise TfkmsError(f"{path}: cannot write: {exc.strerror}") from None

@@ -3,7 +3,8 @@ fail on hostile input becomes a JsonError with a position, never a stray excepti
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class JsonError(Exception):

@@ -1,26 +1,33 @@
-"""Service functions: build inputs (config project, truth), run one analysis, return a Result.
+"""Service functions: the work behind each command, from typed options to what the command renders.
 
-Nothing here prints; the CLI renders what these return.
+The command layer (tfkms/commands) parses flags into the options below and tells these functions what
+the terminal is; nothing here reads flags, prints a report or calls isatty. Heavy modules are imported
+inside the functions, so `tfkms inventory` and `tfkms emulator` do not load the configuration parser.
 """
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from tfkms.analysis.result import Result
-from tfkms.config.project import Project, Root, build_project
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
-from tfkms.knowledge.versions import ProviderVersion
-from tfkms.analysis.join import Truth
-from tfkms.truth.model import Inventory
-from tfkms.truth.state import StateFile, load_state
 
 if TYPE_CHECKING:
     from tfkms.analysis.fix import FixOptions
+    from tfkms.analysis.join import Truth
+    from tfkms.analysis.result import Result
+    from tfkms.config.instances import Root
+    from tfkms.config.scan import Project
+    from tfkms.emulator import EmulatorOptions
     from tfkms.settings import Settings
+    from tfkms.truth.live import LiveOptions
+    from tfkms.truth.model import Inventory
+    from tfkms.truth.state import StateFile
+
+# Per region, the cloud resources to describe one by one: (key ids, secret names).
+Wanted = dict[str, tuple[set[str], set[str]]]
 
 
 @dataclass
@@ -32,23 +39,43 @@ class ScanOptions:
     workers: int | None = None
     config: Path | None = None  # --config; else the nearest .tfkms.toml / pyproject.toml [tool.tfkms]
 
-    def settings(self) -> "Settings":
+    def settings(self) -> Settings:
         from tfkms.settings import load_settings
 
         return load_settings(self.config, self.paths[0] if self.paths else Path.cwd())
 
 
+@dataclass(frozen=True)
+class StateSource:
+    """One state file, for the root named `root`, or for the only root there is when `root` is None."""
+
+    file: str  # as given: messages and reports name it so
+    root: str | None = None
+    typed: str | None = None  # the --state value as typed, which messages quote (None: rebuilt)
+
+    @property
+    def flag_value(self) -> str:
+        if self.typed is not None:
+            return self.typed
+        return self.file if self.root is None else f"{self.root}={self.file}"
+
+
 @dataclass
 class TruthOptions:
-    states: list[str] = field(default_factory=list)  # "FILE" or "ROOT=FILE"
+    states: list[StateSource] = field(default_factory=list)
     inventory: Path | None = None
     live: bool = False
     regions: list[str] = field(default_factory=list)
     endpoint: str | None = None
     profile: str | None = None
+    progress: bool = False  # live listings show progress on stderr (the command knows if it is a terminal)
 
 
-def load_project(scan: ScanOptions, settings: "Settings | None" = None) -> Project:
+def load_project(scan: ScanOptions, settings: Settings | None = None) -> Project:
+    from tfkms.config.parallel import ParseCache
+    from tfkms.config.scan import build_project
+    from tfkms.knowledge.versions import ProviderVersion
+
     for path in scan.paths:
         if not path.exists():
             raise TfkmsError(f"{path}: no such file or directory")
@@ -60,11 +87,68 @@ def load_project(scan: ScanOptions, settings: "Settings | None" = None) -> Proje
             override = ProviderVersion.parse(scan.provider_version)
         except ValueError:
             raise TfkmsError(f"--provider-version: {scan.provider_version!r} is not a version like 1.230.0") from None
-    from tfkms.config.parallel import ParseCache
-
     cache = ParseCache.default() if scan.use_cache else None
     exclude = scan.exclude + (settings.exclude if settings else [])
     return build_project(scan.paths, exclude, override, cache=cache, workers=scan.workers)
+
+
+def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem]) -> Truth:
+    from tfkms import logs
+    from tfkms.analysis.join import Truth
+
+    states = _load_states(project, options.states, problems)
+    inventory = None
+    if options.inventory is not None:
+        from tfkms.truth.inventory import load_inventory
+
+        try:
+            inventory = load_inventory(options.inventory)
+        except InputFileError as exc:
+            problems.append(exc.problem)
+    log = logs.get("truth")
+    for root_display, state in sorted(states.items()):
+        log.info("root %s: state %s (%d KMS instance(s))", root_display, state.display, len(state.kms()))
+    truth = Truth(states=states, inventory=inventory)
+    if options.live:
+        truth.index_inventory(_live_inventory(project, truth, options))
+    return truth
+
+
+def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem]) -> dict[str, StateFile]:
+    """Each state named on the command line, then a root's own terraform.tfstate when none was named."""
+    from tfkms.truth.state import load_state
+
+    states: dict[str, StateFile] = {}
+    for source in sources:
+        root = _root_for_state(project, source)
+        try:
+            states[root.display] = load_state(Path(source.file), source.file)
+        except InputFileError as exc:
+            problems.append(exc.problem)
+    for root in project.roots:
+        local = root.dir.path / "terraform.tfstate"
+        if root.display not in states and local.is_file():
+            try:
+                states[root.display] = load_state(local, os.path.relpath(local))
+            except InputFileError as exc:
+                problems.append(exc.problem)
+    return states
+
+
+def _root_for_state(project: Project, source: StateSource) -> Root:
+    flag = source.flag_value
+    if source.root:
+        root = _match_root(project, source.root)
+        if root is None:
+            known = ", ".join(r.display for r in project.roots) or "none"
+            raise TfkmsError(f"--state {flag}: no root {source.root!r} under the scanned paths (roots: {known})")
+        return root
+    if len(project.roots) == 1:
+        return project.roots[0]
+    if not project.roots:
+        raise TfkmsError(f"--state {flag}: no Terraform root with KMS resources under the scanned paths")
+    known = ", ".join(r.display for r in project.roots)
+    raise TfkmsError(f"--state {flag}: several roots were found ({known}); name one: --state ROOT=FILE")
 
 
 def _match_root(project: Project, name: str) -> Root | None:
@@ -75,86 +159,16 @@ def _match_root(project: Project, name: str) -> Root | None:
     return None
 
 
-def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem]) -> Truth:
-    states: dict[str, StateFile] = {}
-    for spec in options.states:
-        root_name, sep, file_name = spec.partition("=")
-        if not sep:
-            file_name, root_name = spec, ""
-        if root_name:
-            root = _match_root(project, root_name)
-            if root is None:
-                known = ", ".join(r.display for r in project.roots) or "none"
-                raise TfkmsError(f"--state {spec}: no root {root_name!r} under the scanned paths (roots: {known})")
-        elif len(project.roots) == 1:
-            root = project.roots[0]
-        elif not project.roots:
-            raise TfkmsError(f"--state {spec}: no Terraform root with KMS resources under the scanned paths")
-        else:
-            known = ", ".join(r.display for r in project.roots)
-            raise TfkmsError(f"--state {spec}: several roots were found ({known}); name one: --state ROOT=FILE")
-        path = Path(file_name)
-        try:
-            states[root.display] = load_state(path, file_name)
-        except InputFileError as exc:
-            problems.append(exc.problem)
-    for root in project.roots:
-        local = root.dir.path / "terraform.tfstate"
-        if root.display not in states and local.is_file():
-            try:
-                states[root.display] = load_state(local, os.path.relpath(local))
-            except InputFileError as exc:
-                problems.append(exc.problem)
-    inventory = None
-    if options.inventory is not None:
-        from tfkms.truth.inventory import load_inventory
-
-        try:
-            inventory = load_inventory(options.inventory)
-        except InputFileError as exc:
-            problems.append(exc.problem)
-    from tfkms import logs
-
-    log = logs.get("truth")
-    for root_display, state in sorted(states.items()):
-        log.info("root %s: state %s (%d KMS instance(s))", root_display, state.display, len(state.kms()))
-    truth = Truth(states=states, inventory=inventory)
-    if options.live:
-        truth.index_inventory(_live_inventory(project, truth, options))
-    return truth
-
-
 def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> Inventory:
     """Identity from state when there is one (describe just those), else list whole regions."""
     from tfkms.truth import live
+    from tfkms.truth.model import Inventory
 
     live_options = live.LiveOptions(endpoint=options.endpoint, profile=options.profile)
-    regions = set(options.regions)
-    wanted: dict[str, tuple[set[str], set[str]]] = {}
-    needs_listing: set[str] = set()
-    for root in project.roots:
-        state = truth.state_for(root)
-        for inst in root.resource_instances():
-            region = inst.region or (options.regions[0] if len(options.regions) == 1 else None)
-            if region is None or (regions and region not in regions):
-                continue
-            keys, secrets = wanted.setdefault(region, (set(), set()))
-            found = state.instances.get(inst.address) if state else None
-            if inst.resource.type == "alicloud_kms_key" and inst.resource.mode == "managed":
-                if found is not None and isinstance(found.get("id"), str):
-                    keys.add(found.get("id"))
-                else:
-                    needs_listing.add(region)
-            elif inst.resource.type == "alicloud_kms_secret" and inst.resource.mode == "managed":
-                name = found.get("secret_name") if found is not None else inst.value("secret_name")
-                if isinstance(name, str):
-                    secrets.add(name)
-                else:
-                    needs_listing.add(region)
+    wanted, needs_listing = _wanted_resources(project, truth, options.regions)
     merged = Inventory(source="live")
-    progress = sys.stderr.isatty()
     if needs_listing:
-        part = live.collect_inventory(sorted(needs_listing), live_options, progress=progress)
+        part = live.collect_inventory(sorted(needs_listing), live_options, progress=options.progress)
         merged.regions.update(part.regions)
     for region, (keys, secrets) in sorted(wanted.items()):
         if region in needs_listing:
@@ -162,6 +176,35 @@ def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> In
         part = live.describe_resources(region, sorted(keys), sorted(secrets), live_options)
         merged.regions.update(part.regions)
     return merged
+
+
+def _wanted_resources(project: Project, truth: Truth, regions: list[str]) -> tuple[Wanted, set[str]]:
+    """What to describe per region, and the regions to list whole (a resource whose identity is unknown)."""
+    only = set(regions)
+    wanted: Wanted = {}
+    needs_listing: set[str] = set()
+    for root in project.roots:
+        state = truth.state_for(root)
+        for inst in root.resource_instances():
+            region = inst.region or (regions[0] if len(regions) == 1 else None)
+            if region is None or (only and region not in only):
+                continue
+            keys, secrets = wanted.setdefault(region, (set(), set()))
+            found = state.instances.get(inst.address) if state else None
+            managed = inst.resource.mode == "managed"
+            if inst.resource.type == "alicloud_kms_key" and managed:
+                key_id = found.get("id") if found is not None else None
+                if isinstance(key_id, str):
+                    keys.add(key_id)
+                else:
+                    needs_listing.add(region)
+            elif inst.resource.type == "alicloud_kms_secret" and managed:
+                name = found.get("secret_name") if found is not None else inst.value("secret_name")
+                if isinstance(name, str):
+                    secrets.add(name)
+                else:
+                    needs_listing.add(region)
+    return wanted, needs_listing
 
 
 def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None) -> Result:
@@ -177,7 +220,7 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None
     return result
 
 
-def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions", write: bool = False) -> Result:
+def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions, write: bool = False) -> Result:
     from tfkms.analysis.fix import fix_project
     from tfkms.patch.apply import write_patches
 
@@ -200,14 +243,19 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: "FixOptions
     return result
 
 
+def run_guard(plan: Path) -> Result:
+    from tfkms.analysis.guard import guard_plan
+
+    return guard_plan(plan, plan.as_posix())
+
+
 def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
     """States (identity) against one whole inventory of the cloud (a snapshot or a live listing).
 
     Live audit lists every key and secret of each region, not just the ones state names:
     finding what no state manages is the point."""
-    from dataclasses import replace
-
     from tfkms.analysis.audit import audit_project
+    from tfkms.analysis.result import Result
 
     if truth_options.live == (truth_options.inventory is not None):
         raise TfkmsError("audit compares states with the cloud: pass --inventory FILE, or --live --region REGION")
@@ -232,7 +280,7 @@ def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inv
 
         return live.collect_inventory(options.regions, live.LiveOptions(endpoint=options.endpoint,
                                                                          profile=options.profile),
-                                      progress=sys.stderr.isatty())
+                                      progress=options.progress)
     from tfkms.truth.inventory import load_inventory
 
     assert options.inventory is not None
@@ -248,3 +296,37 @@ def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inv
             raise TfkmsError(f"--region {', '.join(unknown)}: not in {options.inventory} (it covers: {have})")
         inventory.regions = {r: body for r, body in inventory.regions.items() if r in options.regions}
     return inventory
+
+
+def export_inventory(regions: list[str], options: LiveOptions, output: Path | None, *,
+                     stdout: TextIO, progress: bool) -> Inventory:
+    """List the regions and write the snapshot: atomically to `output`, else as JSON to `stdout`."""
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        raise TfkmsError(f"{output}: not a file in an existing folder")  # say so before minutes of API calls
+    from tfkms.truth.inventory import dumps_inventory, write_inventory_atomic
+    from tfkms.truth.live import collect_inventory
+
+    try:
+        snapshot = collect_inventory(regions, options, progress=progress)
+        if output is None:
+            stdout.write(dumps_inventory(snapshot))
+        else:
+            write_inventory_atomic(snapshot, output)
+    except OSError as exc:
+        raise TfkmsError(f"{output}: cannot write the snapshot: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        raise TfkmsError("interrupted; no snapshot written") from None
+    return snapshot
+
+
+def serve_emulator(snapshot: Path, options: EmulatorOptions, port: int,
+                   on_ready: Callable[[str, list[str]], None]) -> None:
+    """Serve the snapshot on 127.0.0.1:`port` until Ctrl-C; `on_ready(url, regions)` once it listens."""
+    from tfkms.emulator import EmulatorState, KmsEmulator, serve_forever
+    from tfkms.truth.inventory import load_inventory
+
+    state = EmulatorState.from_inventory(load_inventory(snapshot), seed=options.seed)
+    try:
+        serve_forever(KmsEmulator(state, options), port=port, on_ready=lambda url: on_ready(url, sorted(state.regions)))
+    except OSError as exc:
+        raise TfkmsError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None

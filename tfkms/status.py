@@ -10,7 +10,7 @@ class ExitStatus(IntEnum):
     ACTION_NEEDED = 2  # findings that block or need action, or changes pending
 
     @staticmethod
-    def combine(statuses: "list[ExitStatus]") -> "ExitStatus":
+    def combine(statuses: list[ExitStatus]) -> ExitStatus:
         """Across many paths: any error wins, then any action needed."""
         if ExitStatus.ERROR in statuses:
             return ExitStatus.ERROR

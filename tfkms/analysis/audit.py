@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 
 from tfkms.address import without_keys
 from tfkms.analysis.fix import FixOptions, fix_project
+from tfkms.analysis.join import Truth, alias_names_for_keys
 from tfkms.analysis.result import AuditSummary, Finding, RegionTally, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.project import Project, ResourceInstance, Root
-from tfkms.analysis.join import Truth, alias_names_for_keys
+from tfkms.config.instances import ResourceInstance, Root
+from tfkms.config.scan import Project
 from tfkms.knowledge.resource_types import KEY_TYPE, SECRET_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret, Inventory, RegionInventory
 

@@ -30,11 +30,11 @@ def plan_batches(keys: list[tuple[str, str | None]], secrets: list[tuple[str, st
             key_batch[address] = len(batches) - 1
         region_secrets = [(a, k) for a, r, k in secrets if (r or "unknown") == region]
         # Secrets whose key is in a batch go to that batch or a later one; others anywhere.
-        def earliest(item: tuple[str, str | None]) -> int:
+        def earliest(item: tuple[str, str | None], batch_of: dict[str, int] = key_batch) -> int:
             key = item[1]
             if key is None:
                 return 0
-            matches = [b for k, b in key_batch.items() if k == key or k.startswith(key + "[")]
+            matches = [b for k, b in batch_of.items() if k == key or k.startswith(key + "[")]
             return max(matches) if matches else 0
 
         for address, key in sorted(region_secrets, key=lambda item: (earliest(item), natural(item[0]))):

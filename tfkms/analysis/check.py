@@ -1,8 +1,8 @@
 """`tfkms check`: pre-migration readiness of every KMS resource (rules TFKMS100-109)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from tfkms.analysis.batches import plan_batches
 from tfkms.analysis.facts import (
@@ -12,19 +12,19 @@ from tfkms.analysis.facts import (
     secret_rotation_fact,
     suppression,
 )
+from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_reference
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.project import Project, ResourceInstance, Root, expand_resource
+from tfkms.config.instances import ResourceInstance, Root, expand_resource
+from tfkms.config.scan import Project
 from tfkms.config.syntax import Attribute, Block
 from tfkms.knowledge.matrix import HSM, is_mainland, migratable_targets
-from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
-from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_reference
 from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE, SECRET_TYPE
+from tfkms.knowledge.versions import DKMS_INSTANCE_ID_SINCE
 
 SERVICE_ALIAS_PREFIX = "alias/acs/"
 BLOCKING = {"TFKMS100", "TFKMS101", "TFKMS103", "TFKMS104"}
-VERSION_TYPES = ("alicloud_kms_key_version", "data.alicloud_kms_key_versions")
 
 
 @dataclass
@@ -248,7 +248,7 @@ def _check_data_source(rc: _RootCheck, inst: ResourceInstance) -> None:
 def _check_version_references(rc: _RootCheck) -> None:
     """TFKMS108 on each key whose version ids something depends on: an alicloud_kms_key_version
     adding versions to it, or an attribute anywhere reading its primary_key_version."""
-    from tfkms.config.expr import references
+    from tfkms.config.traversal import references
 
     flagged: set[str] = {f.address for f in rc.findings if f.rule == "TFKMS108" and f.address}
     for module in rc.root.modules:
@@ -304,7 +304,8 @@ def _check_name_clashes(secrets: list[tuple[str, ResourceInstance, _RootCheck]],
         for inst, rc in owners:
             me = (rc.root.display, inst.address)
             if len(distinct) > 1:
-                others = ", ".join(a if r == rc.root.display else f"{a} (root {r})" for r, a in distinct if (r, a) != me)
+                others = ", ".join(a if r == rc.root.display else f"{a} (root {r})"
+                                   for r, a in distinct if (r, a) != me)
                 rc.add("TFKMS107", inst, f"secret name {name!r} is also used by {others} in "
                        f"{region or 'the same region'}: names must be unique in the target instance")
             elif existing is not None and existing.dkms_instance_id:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tfkms.config.expr import Unknown
-from tfkms.config.project import ResourceInstance, Root
+from tfkms.config.instances import ResourceInstance
 from tfkms.config.syntax import SourceFile
+from tfkms.config.values import Unknown
 from tfkms.knowledge.matrix import DEFAULT_KEY_SPEC, DEFAULT_PROTECTION_LEVEL
 from tfkms.truth.model import CloudKey
 
@@ -82,6 +82,3 @@ def suppression(source: SourceFile, first_line: int, last_line: int, rule: str) 
             return reason.strip() or "suppressed inline"
     return None
 
-
-def provider_version_text(root: Root) -> str | None:
-    return str(root.provider_version) if root.provider_version else None

@@ -13,7 +13,8 @@ from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_referenc
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.project import Project, ResourceInstance, Root
+from tfkms.config.instances import ResourceInstance, Root
+from tfkms.config.scan import Project
 from tfkms.config.syntax import SourceFile
 from tfkms.knowledge.resource_types import KEY_TYPE, SECRET_TYPE
 from tfkms.patch.apply import build_patch
@@ -31,10 +32,11 @@ def _state_instances(root: Root, truth: Truth, inst: ResourceInstance) -> list[R
     if "[*]" in prefix:  # an unexpandable module call above: addresses cannot be matched
         return [inst]
     out = []
-    for address, found in state.instances.items():
+    for address in state.instances:
         if address.startswith(prefix + "[") and address.count("[") == prefix.count("[") + 1:
             key = parse_key(address[len(prefix):])
-            scope = inst.scope.with_each(key, inst.scope.each_value) if isinstance(key, str) else inst.scope.with_count(key)
+            scope = (inst.scope.with_each(key, inst.scope.each_value) if isinstance(key, str)
+                     else inst.scope.with_count(key))
             out.append(ResourceInstance(inst.resource, inst.module, key, scope))
     return out or [inst]
 
@@ -147,7 +149,8 @@ def _version_findings(root: Root, result: Result) -> None:
                "alicloud provider version unknown (no .terraform.lock.hcl, no required_providers constraint): "
                "tfkms cannot tell whether dkms_instance_id exists; pass --provider-version")
     result.findings.append(Finding(rule="TFKMS109", severity=Severity.WARNING, message=message,
-                                   hint=RULES["TFKMS109"].help, address='provider["registry.terraform.io/aliyun/alicloud"]',
+                                   hint=RULES["TFKMS109"].help,
+                                   address='provider["registry.terraform.io/aliyun/alicloud"]',
                                    root=root.display, file=root.version_file, line=root.version_line))
 
 

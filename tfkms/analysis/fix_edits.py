@@ -14,7 +14,8 @@ from tfkms.patch.literals import indent_multiline
 from tfkms.patch.model import Edit
 
 
-def build_edits(group: FixGroup, plan: EditPlan, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> list[Edit]:
+def build_edits(group: FixGroup, plan: EditPlan,
+                edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> list[Edit]:
     resource, source = group.resource, group.resource.file
     out: list[Edit] = []
     try:

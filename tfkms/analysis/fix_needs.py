@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfkms.config.expr import Unknown
-from tfkms.config.project import ResourceInstance
+from tfkms.config.instances import ResourceInstance
+from tfkms.config.values import Unknown
+from tfkms.knowledge.resource_types import KEY_TYPE
 from tfkms.knowledge.versions import (
     DKMS_INSTANCE_ID_SINCE,
     KEY_AUTOMATIC_ROTATION_COMPUTED_SINCE,
@@ -22,7 +23,6 @@ from tfkms.knowledge.versions import (
     ProviderVersion,
 )
 from tfkms.patch.hcl_edits import ignore_changes_names
-from tfkms.knowledge.resource_types import KEY_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret
 
 
@@ -179,9 +179,10 @@ def _rotation(out: InstanceNeeds, is_key: bool, version: ProviderVersion, ignore
                 out.rotation_notes.append(f"enable_automatic_rotation: config {enabled}, cloud {cloud_enabled}")
     interval = inst.value("rotation_interval")
     cloud_interval = cloud.rotation_interval
-    if (is_key or version >= SECRET_ROTATION_READ_SINCE) and not isinstance(interval, Unknown):
-        if (interval is None and cloud_interval) or (interval is not None and _seconds(interval) != _seconds(cloud_interval)):
-            if interval is not None or cloud_interval:
-                out.rotation_notes.append(f"rotation_interval: config {interval}, cloud {cloud_interval}")
+    read = (is_key or version >= SECRET_ROTATION_READ_SINCE) and not isinstance(interval, Unknown)
+    differs = (interval is None and cloud_interval) or (
+        interval is not None and _seconds(interval) != _seconds(cloud_interval))
+    if read and differs and (interval is not None or cloud_interval):
+        out.rotation_notes.append(f"rotation_interval: config {interval}, cloud {cloud_interval}")
     if ignore_rotation:
         out.rotation = [n for n in names if n not in ignored]

@@ -12,8 +12,8 @@ from typing import Any
 from tfkms.address import UNKNOWN_KEY
 from tfkms.analysis.fix_needs import InstanceNeeds, Need
 from tfkms.analysis.result import Finding
+from tfkms.config.instances import ResourceInstance
 from tfkms.config.model import ModuleCall, ResourceBlock
-from tfkms.config.project import ResourceInstance
 from tfkms.patch.literals import by_count_index, by_each_key, hcl_string
 from tfkms.patch.model import Edit
 
@@ -119,8 +119,8 @@ def _value_for(group: FixGroup, attribute: str, iterated: bool, shared: bool) ->
     if all(isinstance(k, int) for k in keys):
         return by_count_index(values), \
             "count instances differ (other KMS instances, or not migrated yet): a list indexed by count.index"
-    return by_each_key(values), \
-        "for_each instances differ (other KMS instances, or not migrated yet): a map keyed by each.key, null = not migrated"
+    return by_each_key(values), ("for_each instances differ (other KMS instances, or not migrated yet): "
+                                 "a map keyed by each.key, null = not migrated")
 
 
 def _can_thread(group: FixGroup) -> bool:

@@ -157,7 +157,7 @@ def _read_text(path: Path, display: str) -> str:
         raise _problem(display, "is a binary plan file, not its JSON; run "
                                 "`terraform show -json tf.plan > plan.json` and pass plan.json")
     # PowerShell's `>` writes UTF-16 with a BOM; accept it rather than fail on a redirect.
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),  # noqa: B007
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
             break
@@ -214,7 +214,7 @@ def _planned_changes(document: dict[str, object], text: str, display: str) -> li
     return [_planned_change(entry, n, locator, display) for n, entry in enumerate(entries)]
 
 
-def _planned_change(entry: object, n: int, locator: "_ChangeLocator", display: str) -> PlannedChange:
+def _planned_change(entry: object, n: int, locator: _ChangeLocator, display: str) -> PlannedChange:
     where = f"resource_changes[{n}]"
     if not isinstance(entry, dict):
         raise _problem(display, f"{where} is not an object")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tfkms.config.expr import Unknown
-from tfkms.config.project import ResourceInstance, Root
+from tfkms.config.instances import ResourceInstance, Root
+from tfkms.config.values import Unknown
 from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret, Inventory
 from tfkms.truth.state import StateFile, StateInstance, key_from_state, secret_from_state
@@ -85,7 +85,8 @@ class Truth:
         name = base.secret_name if base else inst.value("secret_name")
         fresh = None
         if isinstance(name, str):
-            candidates = sorted(self._named(name, inst.region), key=lambda s: bool(s.dkms_instance_id) == prefer_unmigrated)
+            candidates = sorted(self._named(name, inst.region),
+                                key=lambda s: bool(s.dkms_instance_id) == prefer_unmigrated)
             fresh = candidates[0] if candidates else None
         return _merge(base, fresh)
 

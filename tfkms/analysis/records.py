@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tfkms.analysis.result import ResourceRecord
-from tfkms.config.project import Root, expand_resource
+from tfkms.config.instances import Root, expand_resource
 
 
 def resource_records(root: Root) -> list[ResourceRecord]:

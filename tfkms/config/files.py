@@ -5,7 +5,8 @@ from pathlib import Path
 
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
 from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
-from tfkms.config.syntax import Attribute, SourceFile
+from tfkms.config.syntax import Attribute, Block, SourceFile
+from tfkms.config.traversal import references
 from tfkms.errors import InputFileError, InputProblem
 
 
@@ -40,7 +41,7 @@ def parse_source(path: Path, display: str, text: str) -> SourceFile:
             root = parse_json(text)
             source.attributes, source.blocks = json_to_blocks(text, root)
         else:
-            source.attributes, source.blocks, source.comments = parse_hcl(text, display)
+            source.attributes, source.blocks, source.comments = parse_hcl(text)
     except (HclSyntaxError, JsonSyntaxError) as exc:
         raise InputFileError(InputProblem(display, exc.line, exc.column, exc.message)) from None
     redact_sensitive(source)
@@ -60,8 +61,7 @@ def detach_unrelated(source: SourceFile) -> None:
     most are never evaluated: keep text for those, trees only where tfkms reads them."""
     if source.syntax != "hcl":
         return
-    stack = [block for block in source.blocks
-             if not (block.type in ("resource", "data") and block.labels and block.labels[0].startswith("alicloud_kms"))]
+    stack = [block for block in source.blocks if not _is_kms_block(block)]
     while stack:
         current = stack.pop()
         stack.extend(current.blocks)
@@ -77,7 +77,7 @@ def slim_unrelated(source: SourceFile) -> None:
     for block in source.blocks:
         if block.type == "output":
             pass  # outputs matter only when they read key versions (checked below)
-        elif block.type not in ("resource", "data") or not block.labels or block.labels[0].startswith("alicloud_kms"):
+        elif block.type not in ("resource", "data") or _is_kms_block(block) or not block.labels:
             continue
         if "key_version" in source.text[block.start:block.end]:
             continue
@@ -99,8 +99,6 @@ def redact_sensitive(source: SourceFile) -> None:
     note which locals/variables a sensitive argument reads (dropped by `redact_fed` once the
     whole module is known): tfkms needs none of them (Terraform forbids sensitive values in
     count/for_each), so it never holds them."""
-    from tfkms.config.expr import references
-
     stack = list(source.blocks)
     while stack:
         block = stack.pop()
@@ -130,9 +128,14 @@ def redact_fed(sources: list[SourceFile]) -> None:
                 for name, attr in block.attributes.items():
                     if f"local.{name}" in fed:
                         _redact(attr)
-            elif block.type == "variable" and block.labels and f"var.{block.labels[0]}" in fed:
-                if "default" in block.attributes:
-                    _redact(block.attributes["default"])
+            elif (block.type == "variable" and block.labels and f"var.{block.labels[0]}" in fed
+                  and "default" in block.attributes):
+                _redact(block.attributes["default"])
+
+
+def _is_kms_block(block: Block) -> bool:
+    """A KMS resource or data source: its trees are always kept (tfkms evaluates them)."""
+    return block.type in ("resource", "data") and bool(block.labels) and block.labels[0].startswith("alicloud_kms")
 
 
 def _redact(attr: Attribute) -> None:

@@ -9,23 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tfkms.config.values import (
-    INVALID,
-    PRIMITIVES,
-    Int64,
-    SetValue,
-    Unknown,
-    convert,
-    equal,
-    kind,
-    num,
-    text,
-    to_number,
-    to_string,
-    unify,
-    unknown_of,
-    whole_number,
-)
+from tfkms.config.conversions import PRIMITIVES, convert, kind, to_number, to_string, unify
+from tfkms.config.numbers import Int64, num, whole_number
+from tfkms.config.operators import equal
+from tfkms.config.values import INVALID, SetValue, Unknown, text, unknown_of
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
@@ -96,7 +83,7 @@ def _tomap(v: Any) -> Any:
         return INVALID
     keys = sorted(v)
     values = _converted_elements([v[k] for k in keys])
-    return INVALID if isinstance(values, Unknown) else dict(zip(keys, values))
+    return INVALID if isinstance(values, Unknown) else dict(zip(keys, values, strict=True))
 
 
 @_function("lookup")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tfkms.config.hcl_tree import NEWLINE_OR_COMMENT, name_of
 from tfkms.config.syntax import Attribute, Block, Expr
-from tfkms.errors import InputProblem
 
 _SUPPRESS_MARK = "tfkms:ignore"
 
@@ -105,7 +105,8 @@ def _parse_tree(text: str) -> Any:
     except UnexpectedEOF:
         raise HclSyntaxError(text.count("\n") + 1, None, "unexpected end of file") from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
-        raise HclSyntaxError(getattr(exc, "line", None), getattr(exc, "column", None), str(exc).splitlines()[0]) from None
+        first_line = str(exc).splitlines()[0]
+        raise HclSyntaxError(getattr(exc, "line", None), getattr(exc, "column", None), first_line) from None
     except RecursionError:
         raise HclSyntaxError(None, None, "nesting too deep to parse") from None
 
@@ -132,7 +133,7 @@ def _last_token(node: Any) -> Any:
         if isinstance(child, Token):
             if child.type != "NL_OR_COMMENT":
                 return child
-        elif child.data != "new_line_or_comment":
+        elif child.data != NEWLINE_OR_COMMENT:
             found = _last_token(child)
             if found is not None:
                 return found
@@ -162,7 +163,7 @@ class _Builder:
                 attributes[attr.name] = attr
             elif child.data == "block":
                 blocks.append(self.block(child))
-            elif child.data == "new_line_or_comment":
+            elif child.data == NEWLINE_OR_COMMENT:
                 self.collect_comments(child)
         return attributes, blocks
 
@@ -176,14 +177,13 @@ class _Builder:
 
     def attribute(self, tree: Any) -> Attribute:
         name_node, _eq, value = tree.children
-        name = self.name_of(name_node)
+        name = name_of(name_node)
         start = name_node.meta.start_pos
         expr = self.expr(value)
         return Attribute(name=name, start=start, end=expr.end, line=name_node.meta.line,
                          end_line=expr.end_line, expr=expr)
 
     def expr(self, node: Any) -> Expr:
-
         start = node.meta.start_pos
         # A node's span can run over trailing newlines and comments (binary operators take
         # them); the expression ends with its last real token.
@@ -196,7 +196,7 @@ class _Builder:
         self.collect_nested_comments(node)
         text = self.text[start:end]
         return Expr(syntax="hcl", node=node, start=start, end=end, line=node.meta.line,
-                    end_line=end_line, text=text, heredoc=text.startswith("<<"))
+                    end_line=end_line, text=text, heredoc=text.startswith("<<"), reparse=reparse_node)
 
     def collect_nested_comments(self, node: Any) -> None:
         from lark import Tree
@@ -204,14 +204,14 @@ class _Builder:
         if not self.has_marks:
             return
         for sub in node.iter_subtrees():
-            if isinstance(sub, Tree) and sub.data == "new_line_or_comment":
+            if isinstance(sub, Tree) and sub.data == NEWLINE_OR_COMMENT:
                 self.collect_comments(sub)
 
     def block(self, tree: Any) -> Block:
         from lark import Token, Tree
 
         children = tree.children
-        block_type = self.name_of(children[0])
+        block_type = name_of(children[0])
         labels: list[str] = []
         open_brace = close_brace = -1
         body_tree = None
@@ -227,8 +227,8 @@ class _Builder:
                 elif child.data == "string":
                     labels.append(string_literal(child))
                 elif child.data in ("identifier", "keyword", "literal_value"):
-                    labels.append(self.name_of(child))
-                elif child.data == "new_line_or_comment":
+                    labels.append(name_of(child))
+                elif child.data == NEWLINE_OR_COMMENT:
                     self.collect_comments(child)
         attributes, blocks = self.body(body_tree) if body_tree is not None else ({}, [])
         start = children[0].meta.start_pos
@@ -237,14 +237,6 @@ class _Builder:
                      line=children[0].meta.line, end_line=self.text.count("\n", 0, close_brace) + 1,
                      open_brace=open_brace, close_brace=close_brace,
                      attributes=attributes, blocks=blocks)
-
-    @staticmethod
-    def name_of(node: Any) -> str:
-        from lark import Token
-
-        if isinstance(node, Token):
-            return str(node)
-        return str(node.children[0])
 
 
 def string_literal(tree: Any) -> str:
@@ -288,7 +280,7 @@ def unescape(chars: str) -> str:
     return "".join(out)
 
 
-def parse_hcl(text: str, display: str) -> tuple[dict[str, Attribute], list[Block], list[tuple[int, str]]]:
+def parse_hcl(text: str) -> tuple[dict[str, Attribute], list[Block], list[tuple[int, str]]]:
     """Top-level attributes, blocks and suppression comments of one native-syntax file."""
     tree = parse_tree(text)
     builder = _Builder(text)
@@ -299,14 +291,16 @@ def parse_hcl(text: str, display: str) -> tuple[dict[str, Attribute], list[Block
     return attributes, blocks, builder.comments
 
 
-def problem_from(exc: HclSyntaxError, display: str) -> InputProblem:
-    return InputProblem(file=display, line=exc.line, column=exc.column, message=exc.message)
-
-
-def parse_expression(text: str) -> Any:
-    """The node of one expression's text (None if it does not parse on its own)."""
+def parse_expression(text: str) -> Expr | None:
+    """One expression's text as an Expr of its own (None if it does not parse on its own)."""
     try:
-        attributes, _, _ = parse_hcl(f"x = {text}\n", "<expression>")
+        attributes, _, _ = parse_hcl(f"x = {text}\n")
     except HclSyntaxError:
         return None
-    return attributes["x"].expr.node
+    return attributes["x"].expr
+
+
+def reparse_node(text: str) -> Any:
+    """The node of a detached expression, from its text (the `Expr.reparse` of every HCL Expr)."""
+    parsed = parse_expression(text)
+    return parsed.node if parsed is not None else None

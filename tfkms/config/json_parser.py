@@ -30,21 +30,8 @@ class JsonNode:
     start: int
     end: int
     value: Any = None  # python value for scalars
-    members: list[tuple[str, int, "JsonNode"]] = field(default_factory=list)  # object: (key, key_start, node)
-    items: list["JsonNode"] = field(default_factory=list)  # array
-
-    def get(self, key: str) -> "JsonNode | None":
-        for k, _, node in self.members:
-            if k == key:
-                return node
-        return None
-
-    def to_python(self) -> Any:
-        if self.kind == "object":
-            return {k: v.to_python() for k, _, v in self.members}
-        if self.kind == "array":
-            return [i.to_python() for i in self.items]
-        return self.value
+    members: list[tuple[str, int, JsonNode]] = field(default_factory=list)  # object: (key, key_start, node)
+    items: list[JsonNode] = field(default_factory=list)  # array
 
 
 class _Parser:
@@ -97,17 +84,11 @@ class _Parser:
         if self.depth > 500:
             raise self.error("nesting too deep")
 
+    # obj and arr recurse through value() directly, one frame each per nesting level, so the
+    # depth limit in enter() is met before Python's recursion limit.
     def obj(self) -> JsonNode:
-        self.enter()
-        node = JsonNode("object", self.pos, -1)
-        self.pos += 1
-        self.skip_ws()
-        if self.text.startswith("}", self.pos):
-            self.pos += 1
-            node.end = self.pos
-            self.depth -= 1
-            return node
-        while True:
+        node, more = self.open("object", "}")
+        while more:
             self.skip_ws()
             if not self.text.startswith('"', self.pos):
                 raise self.error("expected a quoted property name")
@@ -119,39 +100,39 @@ class _Parser:
                 raise self.error("expected ':'")
             self.pos += 1
             node.members.append((key, key_start, self.value()))
-            self.skip_ws()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("}", self.pos):
-                self.pos += 1
-                node.end = self.pos
-                self.depth -= 1
-                return node
-            raise self.error("expected ',' or '}'")
+            more = self.after_element("}")
+        return self.close(node)
 
     def arr(self) -> JsonNode:
+        node, more = self.open("array", "]")
+        while more:
+            node.items.append(self.value())
+            more = self.after_element("]")
+        return self.close(node)
+
+    def open(self, kind: str, close: str) -> tuple[JsonNode, bool]:
+        """Step over an object's or array's opening bracket; True when an element follows."""
         self.enter()
-        node = JsonNode("array", self.pos, -1)
+        node = JsonNode(kind, self.pos, -1)
         self.pos += 1
         self.skip_ws()
-        if self.text.startswith("]", self.pos):
+        return node, not self.text.startswith(close, self.pos)
+
+    def after_element(self, close: str) -> bool:
+        """True after a comma (another element follows), False at the closing bracket."""
+        self.skip_ws()
+        if self.text.startswith(",", self.pos):
             self.pos += 1
-            node.end = self.pos
-            self.depth -= 1
-            return node
-        while True:
-            node.items.append(self.value())
-            self.skip_ws()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("]", self.pos):
-                self.pos += 1
-                node.end = self.pos
-                self.depth -= 1
-                return node
-            raise self.error("expected ',' or ']'")
+            return True
+        if self.text.startswith(close, self.pos):
+            return False
+        raise self.error(f"expected ',' or '{close}'")
+
+    def close(self, node: JsonNode) -> JsonNode:
+        self.pos += 1
+        node.end = self.pos
+        self.depth -= 1
+        return node
 
     def string_end(self) -> int:
         text, pos = self.text, self.pos + 1
@@ -203,6 +184,11 @@ def _expr(text: str, node: JsonNode) -> Expr:
                 end_line=_line(text, node.end), text=text[node.start:node.end])
 
 
+def _attribute(text: str, key: str, key_start: int, value: JsonNode) -> Attribute:
+    return Attribute(name=key, start=key_start, end=value.end, line=_line(text, key_start),
+                     end_line=_line(text, value.end), expr=_expr(text, value))
+
+
 def _block(text: str, block_type: str, labels: list[str], key_start: int, body: JsonNode) -> Block:
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
@@ -214,8 +200,7 @@ def _block(text: str, block_type: str, labels: list[str], key_start: int, body: 
                     if sub.kind == "object":
                         blocks.append(_block(text, key, [], kstart, sub))
                 continue
-            attributes[key] = Attribute(name=key, start=kstart, end=value.end, line=_line(text, kstart),
-                                        end_line=_line(text, value.end), expr=_expr(text, value))
+            attributes[key] = _attribute(text, key, kstart, value)
     return Block(type=block_type, labels=labels, start=key_start, end=body.end, line=_line(text, key_start),
                  end_line=_line(text, body.end), open_brace=body.start, close_brace=body.end - 1,
                  attributes=attributes, blocks=blocks, syntax="json", json_node=body)
@@ -233,7 +218,7 @@ def json_to_blocks(text: str, root: JsonNode) -> tuple[dict[str, Attribute], lis
         raise JsonSyntaxError(1, 1, "a Terraform JSON file must hold an object")
     for key, kstart, value in root.members:
         if key in ("resource", "data"):
-            for rtype, tstart, by_name in value.members if value.kind == "object" else []:
+            for rtype, _, by_name in value.members if value.kind == "object" else []:
                 for name, nstart, body in by_name.members if by_name.kind == "object" else []:
                     for one in _bodies(body):
                         blocks.append(_block(text, key, [rtype, name], nstart, one))
@@ -245,6 +230,5 @@ def json_to_blocks(text: str, root: JsonNode) -> tuple[dict[str, Attribute], lis
             for one in _bodies(value):
                 blocks.append(_block(text, key, [], kstart, one))
         else:
-            attributes[key] = Attribute(name=key, start=kstart, end=value.end, line=_line(text, kstart),
-                                        end_line=_line(text, value.end), expr=_expr(text, value))
+            attributes[key] = _attribute(text, key, kstart, value)
     return attributes, blocks

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
 from tfkms.config.files import load_source

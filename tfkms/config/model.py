@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfkms.config.evaluator import evaluate
 from tfkms.config.syntax import Attribute, Block, Expr, SourceFile
 from tfkms.errors import InputProblem
 
@@ -11,16 +12,22 @@ KMS_PREFIX = "alicloud_kms_"
 PROVIDER_NAME = "alicloud"
 
 
+class _Declared:
+    """A declaration read from one block (the subclasses are dataclasses holding `block`)."""
+
+    block: Block
+
+    def attr(self, name: str) -> Attribute | None:
+        return self.block.attributes.get(name)
+
+
 @dataclass
-class ResourceBlock:
+class ResourceBlock(_Declared):
     mode: str  # managed | data
     type: str
     name: str
     block: Block
     file: SourceFile
-
-    def attr(self, name: str) -> Attribute | None:
-        return self.block.attributes.get(name)
 
     @property
     def config_name(self) -> str:
@@ -33,13 +40,10 @@ class ResourceBlock:
 
 
 @dataclass
-class ModuleCall:
+class ModuleCall(_Declared):
     name: str
     block: Block
     file: SourceFile
-
-    def attr(self, name: str) -> Attribute | None:
-        return self.block.attributes.get(name)
 
     @property
     def arguments(self) -> dict[str, Attribute]:
@@ -48,7 +52,7 @@ class ModuleCall:
 
 
 @dataclass
-class ProviderBlock:
+class ProviderBlock(_Declared):
     name: str
     alias: str | None
     block: Block
@@ -60,14 +64,14 @@ class ProviderBlock:
 
 
 @dataclass
-class VariableDecl:
+class VariableDecl(_Declared):
     name: str
     block: Block
     file: SourceFile
 
     @property
     def default(self) -> Expr | None:
-        attr = self.block.attributes.get("default")
+        attr = self.attr("default")
         return attr.expr if attr else None
 
 
@@ -94,8 +98,6 @@ class ModuleDir:
     alicloud_constraints: list[VersionConstraint] = field(default_factory=list)
 
     def add_file(self, source: SourceFile) -> None:
-        from tfkms.config.expr import evaluate
-
         self.files.append(source)
         for block in source.blocks:
             kind, labels = block.type, block.labels
@@ -118,8 +120,6 @@ class ModuleDir:
                 self._read_required_providers(block, source)
 
     def _read_required_providers(self, block: Block, source: SourceFile) -> None:
-        from tfkms.config.expr import evaluate
-
         for rp in block.child_blocks("required_providers"):
             attr = rp.attributes.get(PROVIDER_NAME)
             if attr is None:
@@ -132,8 +132,6 @@ class ModuleDir:
 
     def lock_version(self) -> tuple[str, int] | None:
         """The alicloud version pinned in .terraform.lock.hcl, with its line."""
-        from tfkms.config.expr import evaluate
-
         if self.lock_file is None:
             return None
         for block in self.lock_file.blocks:

@@ -6,6 +6,7 @@ one file at a time over a pipe, and the parent knows exactly how long each file 
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -24,6 +25,9 @@ from tfkms.errors import InputFileError, InputProblem
 PARSE_TIMEOUT_S = 10.0
 MIN_FILES_FOR_POOL = 24  # below this, starting processes costs more than it saves
 LARGE_FILE_BYTES = 256 * 1024  # a file this big goes to a worker anyway: only a worker can be timed out
+# Part of the cache key: raise it when the pickled syntax classes change shape, so entries
+# written by an older layout are never loaded (2: every HCL Expr carries its `reparse`).
+CACHE_FORMAT = 2
 
 
 @dataclass
@@ -124,15 +128,13 @@ class ParsePool:
             for proc, _ in self.workers:
                 proc.join()
             return
-        for proc, conn in self.workers:
-            try:
+        for _, conn in self.workers:
+            with contextlib.suppress(OSError):  # a worker already gone (BrokenPipeError is an OSError)
                 conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
             conn.close()
         for proc, _ in self.workers:
             proc.join(timeout=1)
-            if proc.is_alive():  
+            if proc.is_alive():
                 proc.kill()
 
 
@@ -140,7 +142,7 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int | None = None,
+def parse_files(jobs: list[ParseJob], cache: ParseCache | None, workers: int | None = None,
                 timeout: float = PARSE_TIMEOUT_S, store: bool = True,
                 pool: ParsePool | None = None) -> dict[Path, SourceFile | InputProblem]:
     """Parsed files (text attached) or the problem each one has, keyed by path. With
@@ -182,7 +184,7 @@ def parse_files(jobs: list[ParseJob], cache: "ParseCache | None", workers: int |
     return results
 
 
-def store_parsed(cache: "ParseCache | None", jobs: list[ParseJob], results: dict[Path, SourceFile | InputProblem],
+def store_parsed(cache: ParseCache | None, jobs: list[ParseJob], results: dict[Path, SourceFile | InputProblem],
                  ) -> None:
     if cache is None:
         return
@@ -202,7 +204,7 @@ class ParseCache:
         self.directory = directory
 
     @classmethod
-    def default(cls) -> "ParseCache":
+    def default(cls) -> ParseCache:
         import importlib.metadata
 
         from tfkms import __version__
@@ -212,7 +214,7 @@ class ParseCache:
         except importlib.metadata.PackageNotFoundError:
             hcl2_version = "unknown"
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        return cls(base / "tfkms" / f"parse-{__version__}-hcl2-{hcl2_version}")
+        return cls(base / "tfkms" / f"parse-{__version__}-f{CACHE_FORMAT}-hcl2-{hcl2_version}")
 
     def _path(self, data: bytes) -> Path:
         import hashlib
@@ -249,10 +251,8 @@ class ParseCache:
 
     @staticmethod
     def _discard(path: Path) -> None:
-        try:
+        with contextlib.suppress(OSError):
             path.unlink()
-        except OSError:
-            pass
 
     def put(self, data: bytes, source: SourceFile) -> None:
         import tempfile

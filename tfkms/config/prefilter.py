@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfkms.config.discover import LOCK_FILE, ConfigDir
+from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
 
 KMS_MARK = b"alicloud_kms"
 # A KMS resource or data source is declared only by a block header (HCL) or a type key (JSON);
 # a mere mention (a comment, a kms_key_id argument) does not make a directory relevant.
-_KMS_BLOCK = re.compile(rb'(?:^(?:\xef\xbb\xbf)?|\n)[ \t]*(?:resource|data)[ \t]+"?alicloud_kms_|"alicloud_kms_[a-z_]+"\s*:')
+_KMS_BLOCK = re.compile(rb'(?:^(?:\xef\xbb\xbf)?|\n)[ \t]*(?:resource|data)[ \t]+"?alicloud_kms_'  # HCL block header
+                        rb'|"alicloud_kms_[a-z_]+"\s*:')  # JSON type key
 _LOCAL_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}[/\\][^"]*)"')
 _ANY_MODULE = re.compile(rb'\bmodule\b')
 
@@ -86,8 +87,6 @@ def relevant_dirs(dirs: list[DirBytes]) -> list[DirBytes]:
         target = pending.pop()
         if target in calls or not target.is_dir():
             continue
-        from tfkms.config.discover import scan_dir
-
         outside = read_dir(scan_dir(target))
         calls[target] = outside.local_calls()
         pending.extend(t for t in calls[target] if t not in calls)

@@ -6,6 +6,7 @@ byte-exact splice.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,15 @@ class Expr:
     heredoc: bool = False
     redacted: bool = False  # a sensitive argument: value dropped at parse time, spans kept
     detached: bool = False  # node dropped to keep the file cheap to ship and cache; re-parsed on use
+    # Text -> node, given by the parser that made this expression (a module function, so it
+    # pickles by name): the model re-parses a detached expression without knowing any parser.
+    reparse: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
 
     def tree(self) -> Any:
         """The parser node. A detached expression is parsed again from its text on first use
         (its node's positions are then relative to the text, so only its shape is used)."""
-        if self.node is None and self.detached and not self.redacted:
-            from tfkms.config.hcl_parser import parse_expression
-
-            self.node, self.detached = parse_expression(self.text), False
+        if self.node is None and self.detached and not self.redacted and self.reparse is not None:
+            self.node, self.detached = self.reparse(self.text), False
         return self.node
 
 
@@ -57,11 +59,11 @@ class Block:
     open_brace: int  # offset of "{"
     close_brace: int  # offset of "}"
     attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list["Block"] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     syntax: str = "hcl"
     json_node: Any = None  # the body's JsonNode, for .tf.json blocks
 
-    def child_blocks(self, block_type: str) -> list["Block"]:
+    def child_blocks(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]
 
 

@@ -2,7 +2,7 @@
 
 import typer
 
-from tfkms.cli_live import emulator
+from tfkms.commands.emulator import emulator
 
 if __name__ == "__main__":
     typer.run(emulator)

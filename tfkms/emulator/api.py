@@ -8,7 +8,8 @@ HTTP status (kms-api.md sections 3 and 4). Nothing here knows about HTTP or sign
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tfkms.emulator.signing import ApiError
 from tfkms.emulator.state import EmulatorState, KeyRecord, RegionState

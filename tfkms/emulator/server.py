@@ -18,12 +18,15 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tfkms.defaults import EMULATOR_ACCESS_KEY_ID as DEFAULT_ACCESS_KEY_ID
+from tfkms.defaults import EMULATOR_ACCESS_KEY_SECRET as DEFAULT_ACCESS_KEY_SECRET
 from tfkms.emulator.api import dispatch
 from tfkms.emulator.signing import (
     ApiError,
@@ -35,8 +38,6 @@ from tfkms.emulator.signing import (
 from tfkms.emulator.state import EmulatorState, MigrationError
 from tfkms.truth.inventory import dumps_inventory
 
-DEFAULT_ACCESS_KEY_ID = "tfkms-emulator-ak"
-DEFAULT_ACCESS_KEY_SECRET = "tfkms-emulator-secret"
 _LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 
 
@@ -232,7 +233,7 @@ class KmsEmulator:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-    server: "_Server"
+    server: _Server
 
     def do_POST(self) -> None:  # noqa: N802 (http.server naming)
         self._serve("POST")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping
 from urllib.parse import quote, quote_plus
 
 API_VERSION = "2016-01-20"
@@ -170,7 +170,7 @@ def verify_v2(method: str, params: Mapping[str, str], secrets: Mapping[str, str]
         if key != "Signature"
     )
     string_to_sign = f"{method.upper()}&%2F&{quote_plus(pairs, safe='~', encoding='utf-8')}"
-    digest = hmac.new(f"{secret}&".encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1).digest()
+    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode("utf-8"), hashlib.sha1).digest()
     if not hmac.compare_digest(base64.b64encode(digest).decode("ascii"), params["Signature"]):
         raise _mismatch()
     return SignedCall(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Sequence
 
 from tfkms.truth.model import (
     CloudInstance,
@@ -55,7 +55,7 @@ class EmulatorState:
     # ------------------------------------------------------------ building
 
     @classmethod
-    def from_inventory(cls, inventory: Inventory, seed: int = 0) -> "EmulatorState":
+    def from_inventory(cls, inventory: Inventory, seed: int = 0) -> EmulatorState:
         state = cls({}, account=_account_of(inventory), seed=seed)
         for name in sorted(inventory.regions):
             state.regions[name] = state._region_from(inventory.regions[name])
@@ -186,7 +186,8 @@ class EmulatorState:
             in_instance = record is not None and record.key.dkms_instance_id == instance_id
             if not in_instance and key_id not in batch:
                 problems.append(
-                    f"secret {name} is encrypted by key {secret.encryption_key_id}, which must be migrated to {instance_id} first or in the same batch"
+                    f"secret {name} is encrypted by key {secret.encryption_key_id}, which must be migrated to "
+                    f"{instance_id} first or in the same batch"
                 )
         return secret
 

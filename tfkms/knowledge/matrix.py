@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 SOFTWARE, HSM = "SOFTWARE", "HSM"
-TARGETS = ("software", "hardware")
 
 # (protection level, key spec) -> instance types it can migrate to, single version.
 _SINGLE: dict[tuple[str, str], frozenset[str]] = {
@@ -32,11 +31,6 @@ DEFAULT_PROTECTION_LEVEL = SOFTWARE  # the provider's schema default
 def migratable_targets(protection_level: str, key_spec: str, multi_version: bool = False) -> frozenset[str]:
     table = _MULTI if multi_version else _SINGLE
     return table.get((protection_level.upper(), key_spec), frozenset())
-
-
-def instance_level(target: str) -> str:
-    """The protection level a key reports once inside an instance of this type."""
-    return HSM if target == "hardware" else SOFTWARE
 
 
 # Chinese mainland regions (HSM keys elsewhere cannot migrate). Hong Kong is not mainland.

@@ -14,7 +14,7 @@ class ProviderVersion:
     patch: int
 
     @classmethod
-    def parse(cls, text: str) -> "ProviderVersion":
+    def parse(cls, text: str) -> ProviderVersion:
         m = _VERSION.match(text.strip())
         if not m:
             raise ValueError(f"not a version: {text!r}")
@@ -99,7 +99,4 @@ def _admits(v: ProviderVersion, lower: ProviderVersion, uppers: list[tuple[str, 
             excluded: set[ProviderVersion]) -> bool:
     if v < lower or v in excluded:
         return False
-    for op, bound in uppers:
-        if (op == "<" and not v < bound) or (op == "<=" and not v <= bound):
-            return False
-    return True
+    return all((op != "<" or v < bound) and (op != "<=" or v <= bound) for op, bound in uppers)

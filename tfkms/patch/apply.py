@@ -5,11 +5,11 @@ import os
 import stat
 from pathlib import Path
 
-from tfkms.patch.model import Edit, FilePatch
+from tfkms.atomic import write_bytes_atomic
 from tfkms.config.files import parse_source
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
-from tfkms.atomic import write_bytes_atomic
+from tfkms.patch.model import Edit, FilePatch
 
 
 class EditConflict(Exception):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfkms.patch.model import Edit
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.patch.layout import (
     chains_after,
@@ -21,6 +20,7 @@ from tfkms.patch.layout import (
     line_start,
     next_line_start,
 )
+from tfkms.patch.model import Edit
 
 
 class CannotEdit(Exception):
@@ -138,7 +138,7 @@ def ignore_changes_names(attr: Attribute) -> tuple[set[str], bool] | None:
     """(names listed, all?) of an ignore_changes expression, None when it is not a plain list."""
     from lark import Tree
 
-    from tfkms.config.expr import traversal_of
+    from tfkms.config.traversal import traversal_of
 
     node = attr.expr.tree()
     if attr.expr.syntax == "json":

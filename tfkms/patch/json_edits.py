@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tfkms.patch.model import Edit
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.patch.layout import indent_at, line_end
+from tfkms.patch.model import Edit
 
 
 def _edit(source: SourceFile, start: int, end: int, after: str) -> Edit:

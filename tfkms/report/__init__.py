@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
 
 
-def render(result: "Result", fmt: str, *, color: bool = False) -> str:
+def render(result: Result, fmt: str, *, color: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"tfkms.report.{fmt}_report")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 import jinja2
 
-
 from tfkms.analysis.result import AuditSummary, Finding, RegionTally, Result
 from tfkms.analysis.rules import Severity
 from tfkms.status import ExitStatus

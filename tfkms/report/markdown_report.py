@@ -16,9 +16,9 @@ from urllib.parse import quote
 import jinja2
 
 from tfkms.analysis.result import Finding, Result
+from tfkms.analysis.rules import Severity
 from tfkms.patch.apply import EditConflict, splice_range
 from tfkms.patch.model import Edit, FilePatch
-from tfkms.analysis.rules import Severity
 from tfkms.redact import mask_secret_literals
 from tfkms.status import ExitStatus
 

@@ -29,7 +29,8 @@ def render(result: Result, *, base: Path | None = None) -> str:
     base = base if base is not None else Path.cwd()
     rule_ids = [*RULES, INPUT_ERROR_RULE]
     fingerprints = _fingerprints(result.findings)
-    results = [_finding_result(f, fp, result, rule_ids, base) for f, fp in zip(result.findings, fingerprints)]
+    results = [_finding_result(f, fp, result, rule_ids, base)
+               for f, fp in zip(result.findings, fingerprints, strict=True)]
     results += [_problem_result(p, rule_ids, base) for p in result.problems]
     run = {
         "tool": {"driver": {

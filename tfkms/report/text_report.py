@@ -19,7 +19,8 @@ def render(result: Result, color: bool = False) -> str:
     for patch in result.patches:
         diff = patch.unified_diff()
         for line in diff.splitlines():
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+            style = ("green" if line.startswith("+") else "red" if line.startswith("-")
+                     else "cyan" if line.startswith("@@") else "")
             console.print(Text(line, style=style if color else ""))
     roots = sorted({f.root or "." for f in result.findings})
     for root in roots:
@@ -33,8 +34,8 @@ def render(result: Result, color: bool = False) -> str:
             message = Text(f.message)
             if f.needs_action:
                 message.append(f"\nhint: {f.hint}", style="dim" if color else "")
-            row: list[str | Text] = [f.rule, Text(_severity(f), style=_STYLE.get(f.severity.value, "") if color else ""),
-                   f.address or "", _location(f), message]
+            severity = Text(_severity(f), style=_STYLE.get(f.severity.value, "") if color else "")
+            row: list[str | Text] = [f.rule, severity, f.address or "", _location(f), message]
             if result.command == "fix":
                 row.append(_decision(f))
             table.add_row(*row)

@@ -11,24 +11,16 @@ write a partial snapshot. The SDK is imported lazily: importing this module is c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tfkms.errors import TfkmsError
-from tfkms.truth.live_calls import (  # noqa: F401 (LiveOptions and LiveCallError are public here)
-    PAGE_SIZE,
-    REGION_PATTERN,
-    CallRun,
-    LiveCallError,
-    LiveOptions,
-    endpoint_for,
-    instance_type_of,
-    is_not_found,
-    is_unsupported,
-    text_or_none,
-)
+from tfkms.truth.live_calls import CallRun, instance_type_of, text_or_none
+from tfkms.truth.live_errors import LiveCallError, is_not_found, is_unsupported
+from tfkms.truth.live_transport import PAGE_SIZE, REGION_PATTERN, LiveOptions, endpoint_for
 from tfkms.truth.model import (
     CloudInstance,
     CloudKey,
@@ -36,6 +28,9 @@ from tfkms.truth.model import (
     Inventory,
     RegionInventory,
 )
+
+# The live source's face: its options and its error are named with it.
+__all__ = ["LiveCallError", "LiveOptions", "collect_inventory", "describe_resources"]
 
 
 def collect_inventory(regions: list[str], options: LiveOptions | None = None, progress: bool = False) -> Inventory:
@@ -124,40 +119,23 @@ def _models() -> Any:
     return models
 
 
+# part -> (List action, what one page of its answer holds); aliases are optional (older gateways).
+_LISTINGS: dict[str, tuple[str, Callable[[Any], list]]] = {
+    "keys": ("ListKeys", lambda b: [k.key_id for k in (b.keys.key if b.keys else []) if k.key_id]),
+    "secrets": ("ListSecrets", lambda b: [s.secret_name for s in (b.secret_list.secret if b.secret_list else [])
+                                          if s.secret_name]),
+    "instances": ("ListKmsInstances", lambda b: [i.kms_instance_id for i in (
+        b.kms_instances.kms_instance if b.kms_instances else []) if i.kms_instance_id]),
+    "aliases": ("ListAliases", lambda b: [(a.alias_name, a.key_id) for a in (b.aliases.alias if b.aliases else [])
+                                          if a.alias_name]),
+}
+
+
 def _list(run: CallRun, region: str, part: str) -> list | None:
-    m = _models()
-    if part == "keys":
-        return run.paginate(
-            region,
-            "ListKeys",
-            lambda p: m.ListKeysRequest(page_number=p, page_size=PAGE_SIZE),
-            lambda b: [k.key_id for k in (b.keys.key if b.keys else []) if k.key_id],
-        )
-    if part == "secrets":
-        return run.paginate(
-            region,
-            "ListSecrets",
-            lambda p: m.ListSecretsRequest(page_number=p, page_size=PAGE_SIZE),
-            lambda b: [s.secret_name for s in (b.secret_list.secret if b.secret_list else []) if s.secret_name],
-        )
-    if part == "instances":
-        return run.paginate(
-            region,
-            "ListKmsInstances",
-            lambda p: m.ListKmsInstancesRequest(page_number=p, page_size=PAGE_SIZE),
-            lambda b: [
-                i.kms_instance_id
-                for i in (b.kms_instances.kms_instance if b.kms_instances else [])
-                if i.kms_instance_id
-            ],
-        )
-    return run.paginate(
-        region,
-        "ListAliases",
-        lambda p: m.ListAliasesRequest(page_number=p, page_size=PAGE_SIZE),
-        lambda b: [(a.alias_name, a.key_id) for a in (b.aliases.alias if b.aliases else []) if a.alias_name],
-        optional=True,
-    )
+    action, items = _LISTINGS[part]
+    request = getattr(_models(), f"{action}Request")
+    return run.paginate(region, action, lambda p: request(page_number=p, page_size=PAGE_SIZE), items,
+                        optional=part == "aliases")
 
 
 def _describe_key(run: CallRun, region: str, key_ref: str) -> tuple[str, CloudKey | None]:

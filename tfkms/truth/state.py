@@ -108,7 +108,8 @@ def _read_v4(data: dict[str, Any], state: StateFile) -> None:
         base = f"{prefix}{'data.' if mode == 'data' else ''}{res['type']}.{res['name']}"
         for inst in _list(res.get("instances"), f"{base} 'instances'", state):
             if not isinstance(inst, dict):
-                raise InputFileError(InputProblem(state.display, None, None, f"state {base}: an instance is not an object"))
+                raise InputFileError(InputProblem(state.display, None, None,
+                                                  f"state {base}: an instance is not an object"))
             key = inst.get("index_key")
             if not isinstance(key, (str, int, type(None))) or isinstance(key, bool):
                 raise InputFileError(InputProblem(state.display, None, None, f"state {base}: bad index_key"))
@@ -118,7 +119,8 @@ def _read_v4(data: dict[str, Any], state: StateFile) -> None:
 
 def _read_show_json(values: Any, state: StateFile) -> None:
     if not isinstance(values, dict):
-        raise InputFileError(InputProblem(state.display, None, None, "`terraform show -json` 'values' must be an object"))
+        raise InputFileError(InputProblem(state.display, None, None,
+                                          "`terraform show -json` 'values' must be an object"))
     root = values.get("root_module", values)
     stack = [root]
     while stack:

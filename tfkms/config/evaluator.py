@@ -10,105 +10,25 @@ never returned.
 What Terraform would reject (a type error, a missing key, `element(l, -1)`) is Invalid,
 an Unknown that also makes any tuple, object or call holding it Invalid: Terraform has
 no value there at all, so not even the other parts of it can be read.
+
+`.tf.json` expressions are read by tfkms.config.json_eval; their `${...}` templates are
+HCL, evaluated here.
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tfkms.config.conversions import branches_clash, kind, settle, to_bool, to_string, unify
 from tfkms.config.functions import FUNCTIONS
+from tfkms.config.hcl_parser import unescape
+from tfkms.config.hcl_tree import binary_parts, is_null_literal, name_of, significant, unwrap
+from tfkms.config.json_eval import evaluate_json
+from tfkms.config.numbers import Int64, parse_number
+from tfkms.config.operators import BINARY, index, misfits, negate
+from tfkms.config.scope import EMPTY_SCOPE, Scope
 from tfkms.config.syntax import Expr
-from tfkms.config.values import (
-    BINARY,
-    INVALID,
-    UNKNOWN,
-    Int64,
-    Invalid,
-    SetValue,
-    Unknown,
-    branches_clash,
-    index,
-    is_known,
-    kind,
-    misfits,
-    negate,
-    parse_number,
-    settle,
-    spoiled,
-    text,
-    to_bool,
-    to_string,
-    unify,
-    unknown_of,
-)
-
-__all__ = ["UNKNOWN", "Scope", "Unknown", "evaluate", "is_known", "references", "traversal_of"]
-
-
-class Deferred:
-    """A variable value computed only if something reads it (most never are)."""
-
-    __slots__ = ("compute",)
-
-    def __init__(self, compute: Callable[[], Any]) -> None:
-        self.compute = compute
-
-
-@dataclass
-class Scope:
-    """What names mean where an expression is evaluated (one module instance)."""
-
-    variables: dict[str, Any] = field(default_factory=dict)
-    local_exprs: dict[str, Expr] = field(default_factory=dict)
-    each_key: Any = None
-    each_value: Any = None
-    count_index: Any = None
-    has_each: bool = False
-    has_count: bool = False
-    bindings: dict[str, Any] = field(default_factory=dict)  # symbols of an enclosing for expression
-    _locals: dict[str, Any] = field(default_factory=dict)
-    _evaluating: set[str] = field(default_factory=set)
-
-    def local(self, name: str) -> Any:
-        if name in self._locals:
-            return self._locals[name]
-        expr = self.local_exprs.get(name)
-        if expr is None or name in self._evaluating:  # undefined or a cycle
-            return UNKNOWN
-        self._evaluating.add(name)
-        try:
-            value = evaluate(expr, self.without_iteration())
-        finally:
-            self._evaluating.discard(name)
-        self._locals[name] = value
-        return value
-
-    def variable(self, name: str) -> Any:
-        value = self.variables.get(name, UNKNOWN)
-        if isinstance(value, Deferred):  # evaluated on first use, once
-            value = self.variables[name] = value.compute()
-        return value
-
-    # The copies below share the locals cache on purpose: locals do not depend on each/count.
-    def without_iteration(self) -> Scope:
-        if not (self.has_each or self.has_count or self.bindings):
-            return self
-        return replace(self, each_key=None, each_value=None, count_index=None, has_each=False, has_count=False,
-                       bindings={})
-
-    def with_each(self, key: Any, value: Any) -> Scope:
-        return replace(self, each_key=key, each_value=value, has_each=True, count_index=None, has_count=False)
-
-    def with_count(self, index: Any) -> Scope:
-        return replace(self, count_index=index, has_count=True, each_key=None, each_value=None, has_each=False)
-
-    def bind(self, symbols: dict[str, Any]) -> Scope:
-        return replace(self, bindings={**self.bindings, **symbols})
-
-
-EMPTY_SCOPE = Scope()
+from tfkms.config.traversal import traversal_of
+from tfkms.config.values import INVALID, UNKNOWN, Invalid, SetValue, Unknown, is_known, spoiled, text, unknown_of
 
 
 def evaluate(expr: Expr | None, scope: Scope = EMPTY_SCOPE) -> Any:
@@ -119,97 +39,13 @@ def evaluate(expr: Expr | None, scope: Scope = EMPTY_SCOPE) -> Any:
         return UNKNOWN
     try:
         if expr.syntax == "json":
-            return _eval_json(node, scope, expr)
-        return _Eval(scope).node(node)
+            return evaluate_json(node, expr, lambda template: evaluate(template, scope))
+        return _HclEvaluator(scope).node(node)
     except RecursionError:
         return UNKNOWN
 
 
-# ---------------------------------------------------------------- traversals
-
-
-Traversal = tuple[str, tuple[Any, ...]]  # (root name, steps: str attribute names or index values)
-
-
-def traversal_of(node: Any) -> list[Any] | None:
-    """`a.b["c"][0]` -> ["a", "b", ("index", node)...] or None when not a plain traversal."""
-    from lark import Tree
-
-    steps: list[Any] = []
-    while True:
-        if not isinstance(node, Tree):
-            return None
-        data = node.data
-        if data == "expr_term" and len(node.children) == 1:
-            node = node.children[0]
-            continue
-        if data == "identifier":
-            return [str(node.children[0])] + list(reversed(steps))
-        if data == "get_attr_expr_term":
-            target, get_attr = node.children
-            steps.append(_name(get_attr.children[1]))
-            node = target
-            continue
-        if data == "index_expr_term":
-            target, index = node.children
-            steps.append(("index", index))
-            node = target
-            continue
-        return None
-
-
-def _name(node: Any) -> str:
-    from lark import Token
-
-    return str(node) if isinstance(node, Token) else str(node.children[0])
-
-
-def references(expr: Expr | None) -> list[str]:
-    """Dotted names of every traversal in an expression (`alicloud_kms_key.k.id`, `var.x`)."""
-    if expr is None or expr.redacted or expr.tree() is None:
-        return []
-    if expr.syntax == "json":
-        out: list[str] = []
-        for text in _json_strings(expr.node):
-            if "${" in text:
-                sub = _template_expr(text)
-                if sub is not None:
-                    out.extend(references(sub))
-        return out
-    from lark import Tree
-
-    found: list[str] = []
-
-    def visit(node: Any) -> None:
-        if not isinstance(node, Tree):
-            return
-        if node.data == "function_call":
-            for child in node.children[1:]:
-                visit(child)
-            return
-        if node.data == "object_elem":
-            key = node.children[0].children[0]
-            if traversal_of(key) is None or len(traversal_of(key) or []) > 1:
-                visit(key)
-            visit(node.children[2])
-            return
-        trav = traversal_of(node)
-        if trav is not None and node.data != "expr_term":
-            found.append(".".join(str(s) if not isinstance(s, tuple) else "[]" for s in trav))
-            for step in trav[1:]:
-                if isinstance(step, tuple):
-                    visit(step[1])
-            return
-        for child in node.children:
-            visit(child)
-
-    visit(expr.tree())
-    return found
-
-
-# ---------------------------------------------------------------- HCL evaluation
-
-class _Eval:
+class _HclEvaluator:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
@@ -226,9 +62,7 @@ class _Eval:
 
     # -- terms
     def _expr_term(self, node: Any) -> Any:
-        from lark import Tree
-
-        inner = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        inner = significant(node)
         return self.node(inner[0]) if len(inner) == 1 else UNKNOWN
 
     def _int_lit(self, node: Any) -> Any:
@@ -242,8 +76,6 @@ class _Eval:
 
     def _string(self, node: Any) -> Any:
         from lark import Tree
-
-        from tfkms.config.hcl_parser import unescape
 
         parts: list[Any] = []
         for part in node.children:
@@ -288,9 +120,7 @@ class _Eval:
         return text(body.replace("$${", "${").replace("%%{", "%{"))
 
     def _tuple(self, node: Any) -> Any:
-        from lark import Tree
-
-        items = [self.node(c) for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        items = [self.node(c) for c in significant(node)]
         return INVALID if spoiled(items) else items
 
     def _object(self, node: Any) -> Any:
@@ -324,32 +154,26 @@ class _Eval:
         return to_string(value) if value is not None else INVALID
 
     def _conditional(self, node: Any) -> Any:
-        from lark import Tree
-
-        parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        parts = significant(node)
         condition = self.node(parts[0])
         cond = to_bool(condition)
         if isinstance(condition, Unknown) and not spoiled(condition):
             # Terraform still unifies the branch types first: a clash is an error anyway.
-            clash = not any(_is_null_literal(p) for p in parts[1:]) and branches_clash(*map(self.node, parts[1:]))
+            clash = not any(is_null_literal(p) for p in parts[1:]) and branches_clash(*map(self.node, parts[1:]))
             return INVALID if clash else UNKNOWN
         if cond is None:
             return INVALID
         chosen, other = (parts[1], parts[2]) if cond else (parts[2], parts[1])
         value = self.node(chosen)
-        if isinstance(value, Unknown) or _is_null_literal(other):
+        if isinstance(value, Unknown) or is_null_literal(other):
             return value  # a literal null takes the other branch's type: nothing converts
         # Both branches are converted to one type ("1" for `c ? 1 : "a"`).
         return settle(value, self.node(other))
 
     def _binary_op(self, node: Any) -> Any:
-        from lark import Tree
-
         left = self.node(node.children[0])
-        term = next(c for c in node.children[1:] if isinstance(c, Tree) and c.data == "binary_term")
-        op = str(term.children[0].children[0])
-        right = self.node(next(c for c in term.children[1:]
-                               if isinstance(c, Tree) and c.data != "new_line_or_comment"))
+        op, right_node = binary_parts(node)
+        right = self.node(right_node)
         if not (is_known(left) and is_known(right)):
             return INVALID if misfits(op, left) or misfits(op, right) else unknown_of(left, right)
         return BINARY[op](left, right)
@@ -367,7 +191,7 @@ class _Eval:
     def _function_call(self, node: Any) -> Any:
         from lark import Tree
 
-        name = _name(node.children[0])
+        name = name_of(node.children[0])
         if len([c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]) > 1:
             return UNKNOWN  # provider::ns::fn
         fn = FUNCTIONS.get(name)
@@ -378,8 +202,7 @@ class _Eval:
         if args_node is not None:
             if any(str(c) == "..." for c in args_node.children if not isinstance(c, Tree)):
                 return UNKNOWN
-            args = [self.node(c) for c in args_node.children
-                    if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+            args = [self.node(c) for c in significant(args_node)]
         if spoiled(args):
             return INVALID
         if any(isinstance(a, Unknown) for a in args):
@@ -420,14 +243,11 @@ class _Eval:
 
     def _for_items(self, node: Any) -> list[tuple[Any, Any]] | Unknown:
         """(key, value) results of a for expression; the key is the object key (objects only)."""
-        from lark import Tree
-
-        parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        parts = significant(node)
         intro, cond = parts[0], parts[-1] if parts[-1].data == "for_cond" else None
         bodies = [p for p in parts[1:] if p is not cond]
-        names = [_name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
-        source = next(c for c in intro.children if isinstance(c, Tree) and c.data not in ("identifier",
-                                                                                        "new_line_or_comment"))
+        names = [name_of(c) for c in significant(intro) if c.data == "identifier"]
+        source = next(c for c in significant(intro) if c.data != "identifier")
         collection = self.node(source)
         if isinstance(collection, Unknown):
             return unknown_of(collection)
@@ -441,15 +261,15 @@ class _Eval:
             return INVALID  # not a collection
         if cond is not None:
             # Terraform tries the condition once with unknown symbols, even over nothing.
-            trial = _Eval(self.scope.bind({n: UNKNOWN for n in names}))
-            if not trial.could_be_bool(_cond_expr(cond)):
+            trial = _HclEvaluator(self.scope.bind({n: UNKNOWN for n in names}))
+            if not trial.could_be_bool(significant(cond)[0]):
                 return INVALID
         out = []
         for key, value in pairs:
             symbols = {names[-1]: value, **({names[0]: key} if len(names) == 2 else {})}
-            inner = _Eval(self.scope.bind(symbols))
+            inner = _HclEvaluator(self.scope.bind(symbols))
             if cond is not None:
-                test = inner.node(_cond_expr(cond))
+                test = inner.node(significant(cond)[0])
                 keep = to_bool(test)
                 if keep is None:
                     return unknown_of(test) if isinstance(test, Unknown) else INVALID
@@ -471,13 +291,11 @@ class _Eval:
             return value is not None and to_bool(value) is not None
         if spoiled(value):
             return False
-        while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
-            node = node.children[0]
+        node = unwrap(node)
         if isinstance(node, Tree) and node.data == "binary_op":  # arithmetic makes a number
-            term = next(c for c in node.children[1:] if isinstance(c, Tree) and c.data == "binary_term")
-            return str(term.children[0].children[0]) not in ("+", "-", "*", "/", "%")
+            return binary_parts(node)[0] not in ("+", "-", "*", "/", "%")
         if isinstance(node, Tree) and node.data == "conditional":  # its type is the branches' type
-            branches = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][1:]
+            branches = significant(node)[1:]
             kinds = [kind(self.node(b)) for b in branches]
             return None in kinds or unify(kinds) in ("bool", "string", "null")
         return True
@@ -489,7 +307,7 @@ class _Eval:
     def _get_attr_expr_term(self, node: Any) -> Any:
         if traversal_of(node) is None:  # an attribute of a literal: {a = 1}.a
             target, get_attr = node.children
-            return index(self.node(target), _name(get_attr.children[1]))
+            return index(self.node(target), name_of(get_attr.children[1]))
         return self.reference(node)
 
     def _index_expr_term(self, node: Any) -> Any:
@@ -501,12 +319,9 @@ class _Eval:
         return self.reference(node)
 
     def index_value(self, index: Any) -> Any:
-        from lark import Tree
-
         if index.data == "short_index":
             return int(str(index.children[1]))
-        inner = [c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
-        return self.node(inner[0])
+        return self.node(significant(index)[0])
 
     def reference(self, node: Any) -> Any:
         trav = traversal_of(node)
@@ -520,7 +335,7 @@ class _Eval:
             value = scope.variable(steps[0])
             rest = steps[1:]
         elif root == "local" and steps and isinstance(steps[0], str):
-            value = scope.local(steps[0])
+            value = scope.local(steps[0], evaluate)
             rest = steps[1:]
         elif root == "each" and scope.has_each and steps and steps[0] in ("key", "value"):
             value = scope.each_key if steps[0] == "key" else scope.each_value
@@ -543,70 +358,6 @@ def _number_literal(literal: str) -> Any:
     return negate(parse_number(literal[1:])) if literal.startswith("-") else parse_number(literal)
 
 
-def _cond_expr(cond: Any) -> Any:
-    from lark import Tree
-
-    return next(c for c in cond.children if isinstance(c, Tree) and c.data != "new_line_or_comment")
-
-
-def _is_null_literal(node: Any) -> bool:
-    from lark import Tree
-
-    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
-        node = node.children[0]
-    return isinstance(node, Tree) and node.data == "literal_value" and str(node.children[0]) == "null"
-
-
 def _count_index(value: Any) -> Any:
     """count.index is a 64-bit cty number (it shows once it is divided)."""
     return Int64(value) if type(value) is int else value
-
-
-# ---------------------------------------------------------------- JSON syntax
-
-
-def _template_expr(text: str) -> Expr | None:
-    """A JSON string holding `${...}` is an HCL template: parse it as one."""
-    from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
-
-    source = "x = " + json.dumps(text, ensure_ascii=False) + "\n"
-    try:
-        attributes, _, _ = parse_hcl(source, "<template>")
-    except HclSyntaxError:
-        return None
-    return attributes["x"].expr
-
-
-def _eval_json(node: Any, scope: Scope, expr: Expr) -> Any:
-    if node.kind == "object":
-        return {k: _eval_json(v, scope, expr) for k, _, v in node.members}
-    if node.kind == "array":
-        return [_eval_json(i, scope, expr) for i in node.items]
-    if node.kind == "string" and "${" in node.value:
-        sub = _template_expr(node.value)
-        return evaluate(sub, scope) if sub is not None else UNKNOWN
-    if node.kind == "string" and "%{" in node.value:
-        return UNKNOWN
-    if node.kind == "string":
-        return text(node.value.replace("$${", "${").replace("%%{", "%{"))
-    if node.kind == "number":
-        return _json_number(node, expr)
-    return node.value
-
-
-def _json_number(node: Any, expr: Expr) -> Any:
-    """A JSON number as Terraform reads its text (a Python float has lost digits)."""
-    if type(node.value) is int:
-        return parse_number(str(node.value))
-    literal = expr.text[node.start - expr.start:node.end - expr.start]
-    value = parse_number(literal)
-    # Offsets that do not point at this number (a re-parsed expression): say nothing.
-    return value if not isinstance(value, Unknown) and float(value) == node.value else UNKNOWN
-
-
-def _json_strings(node: Any) -> list[str]:
-    if node.kind == "object":
-        return [s for _, _, v in node.members for s in _json_strings(v)]
-    if node.kind == "array":
-        return [s for i in node.items for s in _json_strings(i)]
-    return [node.value] if node.kind == "string" else []

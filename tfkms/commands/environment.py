@@ -1,0 +1,43 @@
+"""The terminal around one run, looked at once by the command and handed to what needs it (after httpie's
+Environment): services and renderers get these answers instead of calling isatty or reading NO_COLOR."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass(frozen=True)
+class Environment:
+    stdout: TextIO
+    stderr: TextIO
+    stdin: TextIO | None  # None when the process has none (pythonw, some daemons)
+    stdout_isatty: bool
+    stderr_isatty: bool
+    stdin_isatty: bool
+    colors: bool  # stdout is a terminal and NO_COLOR (https://no-color.org) is not set
+    terminal_width: int
+
+    @classmethod
+    def detect(cls) -> Environment:
+        """The current streams: inside typer's test runner these are its captures, as they should be."""
+        stdout_isatty = _isatty(sys.stdout)
+        return cls(
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            stdin=sys.stdin,
+            stdout_isatty=stdout_isatty,
+            stderr_isatty=_isatty(sys.stderr),
+            stdin_isatty=_isatty(sys.stdin),
+            colors=stdout_isatty and "NO_COLOR" not in os.environ,
+            terminal_width=shutil.get_terminal_size().columns,
+        )
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(getattr(stream, "isatty", lambda: False)())
+    except (OSError, ValueError):  # a closed stream is not a terminal
+        return False

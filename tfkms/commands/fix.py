@@ -1,0 +1,69 @@
+"""`tfkms fix`: after migrating, patch the configuration so the next plan destroys nothing."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tfkms.commands.environment import Environment
+from tfkms.commands.errors import call_service, exit_with
+from tfkms.commands.options import (
+    ConfigOpt,
+    EndpointOpt,
+    ExcludeOpt,
+    FormatOpt,
+    InventoryOpt,
+    LiveOpt,
+    NoCacheOpt,
+    OutputOpt,
+    PathsArg,
+    ProfileOpt,
+    ProviderVersionOpt,
+    RegionOpt,
+    StateOpt,
+    Strategy,
+    parse_choice,
+    report_format,
+    scan_options,
+    truth_options,
+)
+from tfkms.commands.reporting import emit_report
+
+WriteOpt = Annotated[bool, typer.Option("--write", help="Write the patch (default: print a diff).")]
+StrategyOpt = Annotated[str | None, typer.Option(
+    "--strategy", help="auto | instance-id | ignore-changes [default: auto]")]
+IgnoreRotationOpt = Annotated[bool, typer.Option(
+    "--ignore-rotation", help="Add rotation attributes to lifecycle.ignore_changes.")]
+
+
+def fix(
+    paths: PathsArg,
+    write: WriteOpt = False,
+    strategy: StrategyOpt = None,
+    ignore_rotation: IgnoreRotationOpt = False,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    exclude: ExcludeOpt = None,
+    state: StateOpt = None,
+    inventory: InventoryOpt = None,
+    live: LiveOpt = False,
+    region: RegionOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    provider_version: ProviderVersionOpt = None,
+    no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """After migrating: patch the configuration so the next plan destroys nothing."""
+    from tfkms.analysis.fix import FixOptions
+    from tfkms.services import run_fix
+
+    chosen = None if strategy is None else parse_choice(
+        Strategy, strategy, "--strategy must be auto, instance-id or ignore-changes")
+    env = Environment.detect()
+    # strategy None: the settings file decides, else auto
+    fix_options = FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
+    result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config),
+                          truth_options(state, inventory, live, region, endpoint, profile, env), fix_options,
+                          write=write)
+    exit_with(emit_report(result, report_format(fmt), output, env))

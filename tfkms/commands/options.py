@@ -1,0 +1,108 @@
+"""Option types shared by several commands, the closed choices some flags take, and the parsing of flag
+values into the typed options the services take.
+
+Closed choices are str options checked against an Enum here rather than click Choices: a bad value stays
+`tfkms: error: ...` with exit 1 (click would print its usage error and exit 2), and `--help` is unchanged.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from tfkms.commands.errors import fail
+
+if TYPE_CHECKING:
+    from tfkms.commands.environment import Environment
+    from tfkms.services import ScanOptions, StateSource, TruthOptions
+
+E = TypeVar("E", bound=Enum)
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Directories holding Terraform configuration.",
+                                                show_default=False)]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json | markdown | sarif | github")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="Skip directories matching GLOB.")]
+StateOpt = Annotated[list[str] | None, typer.Option(
+    "--state", help="Terraform state (tfstate v4 or `terraform show -json`): FILE, or ROOT=FILE per root.")]
+InventoryOpt = Annotated[Path | None, typer.Option("--inventory", help="Snapshot from `tfkms inventory`.")]
+LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the KMS API for current facts.")]
+RegionOpt = Annotated[list[str] | None, typer.Option("--region", help="Region(s) for --live.")]
+EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="KMS API endpoint (e.g. http://127.0.0.1:PORT).")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="aliyun CLI profile for credentials.")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="Settings file (default: the nearest .tfkms.toml or pyproject.toml [tool.tfkms]).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the parse cache.")]
+ProviderVersionOpt = Annotated[str | None, typer.Option(
+    "--provider-version", help="alicloud provider version to assume (overrides lock files and constraints).")]
+
+
+class ReportFormat(str, Enum):
+    """--format of the reporting commands (the renderers in tfkms/report, same order)."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
+    GITHUB = "github"
+    HTML = "html"
+
+
+class Target(str, Enum):
+    """check --target: the KMS 3.0 instance type to migrate to."""
+
+    SOFTWARE = "software"
+    HARDWARE = "hardware"
+
+
+class Strategy(str, Enum):
+    """fix --strategy."""
+
+    AUTO = "auto"
+    INSTANCE_ID = "instance-id"
+    IGNORE_CHANGES = "ignore-changes"
+
+
+class InventoryFormat(str, Enum):
+    """inventory --format: a snapshot is JSON; the flag exists so scripts can say so."""
+
+    JSON = "json"
+
+
+def parse_choice(choices: type[E], value: str, error: str) -> E:
+    try:
+        return choices(value)
+    except ValueError:
+        fail(error)
+
+
+def report_format(value: str) -> ReportFormat:
+    known = ", ".join(choice.value for choice in ReportFormat)
+    return parse_choice(ReportFormat, value, f"--format: {value!r} is not one of {known}")
+
+
+def parse_state_flag(value: str) -> StateSource:
+    """--state FILE, or ROOT=FILE: the first '=' splits, and an empty ROOT means the only root."""
+    from tfkms.services import StateSource
+
+    root, sep, file = value.partition("=")
+    if not sep:
+        return StateSource(file=value, typed=value)
+    return StateSource(file=file, root=root or None, typed=value)
+
+
+def scan_options(paths: list[Path], exclude: list[str] | None, provider_version: str | None, no_cache: bool,
+                 config: Path | None = None) -> ScanOptions:
+    from tfkms.services import ScanOptions
+
+    return ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config)
+
+
+def truth_options(state: list[str] | None, inventory: Path | None, live: bool, region: list[str] | None,
+                  endpoint: str | None, profile: str | None, env: Environment) -> TruthOptions:
+    from tfkms.services import TruthOptions
+
+    return TruthOptions([parse_state_flag(value) for value in state or []], inventory, live, region or [],
+                        endpoint, profile, progress=env.stderr_isatty)

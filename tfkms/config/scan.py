@@ -1,0 +1,148 @@
+"""The scan pipeline: walk the PATHs, read and pre-filter directories, parse files (cached,
+in parallel), load module directories, then build one Root per directory no other calls."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tfkms import logs
+from tfkms.config.discover import ConfigDir, walk_config_dirs
+from tfkms.config.files import decode, redact_fed
+from tfkms.config.instances import Root
+from tfkms.config.loader import Loader, display_path
+from tfkms.config.model import ModuleDir
+from tfkms.config.modules import ModuleExpander, local_call_target
+from tfkms.config.prefilter import DirBytes, read_dir, relevant_dirs, side_files
+from tfkms.config.provider_versions import assign_provider_version
+from tfkms.errors import InputFileError, InputProblem
+from tfkms.knowledge.versions import ProviderVersion
+
+if TYPE_CHECKING:
+    from tfkms.config.parallel import ParseCache, ParseJob, ParsePool
+
+EARLY_POOL_DIRS = 64  # a tree this big pays for starting parse workers before reading it
+
+
+@dataclass
+class Project:
+    roots: list[Root]
+    problems: list[InputProblem]
+    loader_by_base: dict[Path, Loader]
+
+
+def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
+                  cache: ParseCache | None = None, workers: int | None = None,
+                  prefilter: bool = True) -> Project:
+    # parallel is imported here, not at the top: multiprocessing is only needed once a scan runs.
+    from tfkms.config.parallel import ParsePool, default_workers
+
+    walked = [(base, walk_config_dirs(base, exclude)) for base in paths]
+    size = workers if workers is not None else default_workers()
+    big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
+    pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read
+    try:
+        return _build(walked, provider_version, cache, workers, prefilter, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: ProviderVersion | None,
+           cache: ParseCache | None, workers: int | None, prefilter: bool, pool: ParsePool | None) -> Project:
+    from tfkms.config.parallel import parse_files, store_parsed
+
+    problems: list[InputProblem] = []
+    loaders = {base: Loader(base) for base, _ in walked}
+    selected, jobs = _read(walked, prefilter, problems)
+    log = logs.get("config")
+    log.info("%d configuration director%s relevant, %d file(s) to parse", len(selected),
+             "y" if len(selected) == 1 else "ies", len(jobs))
+    parsed = parse_files(jobs, cache, workers, store=False, pool=pool)
+    fresh = dict(parsed)
+    for loader in loaders.values():
+        loader.preload(parsed)
+    candidates: list[tuple[Path, ModuleDir]] = []
+    called: set[Path] = set()
+    for base, found in sorted(selected, key=lambda item: (str(item[0]), item[1].path.as_posix())):
+        module_dir = loaders[base].load(found.path, found)
+        candidates.append((base, module_dir))
+        called.update(target for call in module_dir.module_calls.values()
+                      if (target := local_call_target(module_dir, call)) is not None)
+    for _, module_dir in candidates:
+        redact_fed(module_dir.files)  # before caching: no value a secret reads is ever stored
+    store_parsed(cache, [j for j in jobs if j.path in fresh], fresh)
+    roots: list[Root] = []
+    for base, module_dir in candidates:
+        if module_dir.path.resolve() in called:
+            continue
+        root = ModuleExpander(loaders[base]).root(module_dir, base)
+        assign_provider_version(root, provider_version, problems)
+        roots.append(root)
+    for loader in loaders.values():
+        problems.extend(loader.all_problems())
+    log.info("%d root(s): %s", len(roots), ", ".join(r.display for r in roots) or "none")
+    for root in roots:
+        log.debug("root %s: alicloud provider %s (%s)", root.display, root.provider_version, root.version_origin)
+    return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders)
+
+
+def _read(walked: list[tuple[Path, list[ConfigDir]]], prefilter: bool, problems: list[InputProblem]
+          ) -> tuple[list[tuple[Path, ConfigDir]], list[ParseJob]]:
+    """The directories worth parsing, each with its PATH, and a parse job for each of their files."""
+    selected: list[tuple[Path, ConfigDir]] = []
+    jobs: list[ParseJob] = []
+    for base, found_dirs in walked:
+        scanned = [read_dir(found) for found in found_dirs]
+        relevant = relevant_dirs(scanned) if prefilter else scanned
+        problems.extend(_cheap_checks([d for d in scanned if d not in relevant], base))
+        for dir_bytes in relevant:
+            selected.append((base, dir_bytes.config))
+            jobs.extend(_parse_jobs(dir_bytes, base, problems))
+    return selected, jobs
+
+
+def _parse_jobs(dir_bytes: DirBytes, base: Path, problems: list[InputProblem]) -> list[ParseJob]:
+    """Jobs for a directory's config files (already read) and its side files (read now)."""
+    from tfkms.config.parallel import ParseJob
+
+    found = dir_bytes.config
+    jobs = [ParseJob(found.path / name, display_path(found.path / name, base), data, dir_bytes.stats.get(name, 0))
+            for name, data in dir_bytes.files.items()]
+    for name, reason in dir_bytes.unreadable.items():
+        problems.append(InputProblem(display_path(found.path / name, base), None, None, f"cannot read: {reason}"))
+    for name in side_files(found):
+        path = found.path / name
+        try:
+            jobs.append(ParseJob(path, display_path(path, base), path.read_bytes(), path.stat().st_mtime_ns))
+        except OSError as exc:
+            problems.append(InputProblem(display_path(path, base), None, None, f"cannot read: {exc.strerror or exc}"))
+    return jobs
+
+
+def _cheap_checks(skipped: list[DirBytes], base: Path) -> list[InputProblem]:
+    """Files the pre-filter does not parse are still checked for binary data and bad UTF-8."""
+    out = []
+    for dir_bytes in skipped:
+        for name, data in dir_bytes.files.items():
+            try:
+                data.decode("utf-8")  # the common case, without building a display path
+                if b"\x00" not in data[:8192]:
+                    continue
+            except UnicodeDecodeError:
+                pass
+            try:
+                decode(data, display_path(dir_bytes.config.path / name, base))
+            except InputFileError as exc:
+                out.append(exc.problem)
+    return out
+
+
+def _dedupe(problems: list[InputProblem]) -> list[InputProblem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if p.render() not in seen:
+            seen.add(p.render())
+            out.append(p)
+    return sorted(out, key=lambda p: (p.file, p.line or 0))
