@@ -1,4 +1,4 @@
-"""Helpers for the hardening tests (tests/test_hardening_*.py): run the real CLI as a
+"""Helpers for the hardening tests (tests/hardening/): run the real CLI as a
 subprocess, build states with the canary secret, generate repositories, snapshot trees.
 
 Every CLI run goes through `run_cli`, which enforces a wall-clock cap (a hang is a failure,

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from audit_support import AUDIT, EXPECTED, REPO, STATES, findings, invoke
 from conftest import CANARY
 from live_support import kms_env, running  # noqa: F401  (kms_env is a fixture)
-from test_audit import AUDIT, EXPECTED, REPO, STATES, findings, invoke
 
 from tfkms.truth.inventory import load_inventory
 

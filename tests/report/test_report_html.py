@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from audit_support import EXPECTED, FIXTURE_ARGS, REPO, invoke
 from report_samples import check_result, fix_result
-from test_audit import EXPECTED, FIXTURE_ARGS, REPO, invoke
 
 from tfkms.report import render
 

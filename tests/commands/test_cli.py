@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from tfkms import __version__
 from tfkms.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

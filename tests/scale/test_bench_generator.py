@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tfkms.cli import app
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 STACK_FILES = ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
 
 

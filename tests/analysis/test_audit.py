@@ -8,59 +8,17 @@ import json
 from pathlib import Path
 
 import pytest
+from audit_support import AUDIT, EXPECTED, FIXTURE_ARGS, FORMATS, REPO, STATES, findings, invoke, kid
 from conftest import CANARY
-from typer.testing import CliRunner
 
-from tfkms.cli import app
 from tfkms.commands.options import parse_state_flag
 from tfkms.services import ScanOptions, StateSource, TruthOptions, run_audit
-
-REPO = Path(__file__).resolve().parents[1]
-AUDIT = Path("fixtures/audit")  # relative, from the repo root: reports show these paths
-STATES = [f"--state={AUDIT}/repo/hangzhou={AUDIT}/states/hangzhou.tfstate",
-          f"--state={AUDIT}/repo/singapore={AUDIT}/states/singapore.tfstate"]
-FIXTURE_ARGS = [str(AUDIT / "repo"), *STATES, "--inventory", str(AUDIT / "inventory.json")]
-FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
-
-
-def kid(tag: str) -> str:
-    return f"5e2f4c90-8b66-4a1f-9d3e-0000000000{tag}"
-
-
-EXPECTED = {
-    ("TFKMS200", "alicloud_kms_key.app", "cn-hangzhou"),
-    ("TFKMS201", "alicloud_kms_key.vault", "cn-hangzhou"),
-    ("TFKMS203", "alicloud_kms_secret.db", "cn-hangzhou"),
-    ("TFKMS206", "alicloud_kms_key.logs", "cn-hangzhou"),
-    ("TFKMS208", "alicloud_kms_key.reports", "cn-hangzhou"),
-    ("TFKMS208", "alicloud_kms_secret.ftp", "cn-hangzhou"),
-    ("TFKMS207", f"kms:key/{kid('b1')}", "cn-hangzhou"),
-    ("TFKMS207", f"kms:key/{kid('b2')}", "cn-hangzhou"),
-    ("TFKMS207", "kms:secret/team-x/api-token", "cn-hangzhou"),
-    ("TFKMS207", "kms:secret/ops/break-glass", "cn-hangzhou"),
-    ("TFKMS200", "alicloud_kms_secret.sg_config", "ap-southeast-1"),
-    ("TFKMS202", "alicloud_kms_secret.sg_config", "ap-southeast-1"),
-    ("TFKMS206", "alicloud_kms_key.sg_legacy", "ap-southeast-1"),
-    ("TFKMS208", "alicloud_kms_secret.sg_token", "ap-southeast-1"),
-    ("TFKMS207", f"kms:key/{kid('e1')}", "ap-southeast-1"),
-    ("TFKMS207", "kms:secret/sg/handmade", "ap-southeast-1"),
-}
 
 
 @pytest.fixture
 def at_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(REPO)
     return REPO
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["audit", *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def findings(stdout: str) -> set[tuple[str, str, str]]:
-    """(rule, address, region) from a JSON report; the region leads every audit message."""
-    return {(f["rule"], f["address"], f["message"].split(":", 1)[0]) for f in json.loads(stdout)["findings"]}
 
 
 def test_fixture_reports_every_kind_of_drift_per_region(at_repo: Path) -> None:

@@ -12,7 +12,7 @@ from tfkms.errors import InputFileError
 from tfkms.report import FORMATS, render
 from tfkms.status import ExitStatus
 
-PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "fixtures" / "plans"
 CANARY = "CANARY-s3cr3t-7f3a9"
 
 DESTRUCTIVE = {

@@ -15,7 +15,7 @@ from tfkms.errors import InputProblem
 from tfkms.report import render
 from tfkms.report.github_report import escape_data, escape_property, workflow_command
 
-PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "fixtures" / "plans"
 
 
 def unescape(text: str) -> str:

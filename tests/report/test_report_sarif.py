@@ -18,7 +18,7 @@ from tfkms.report import render
 from tfkms.report.sarif_report import artifact_uri
 from tfkms.report.sarif_report import render as render_sarif
 
-PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "fixtures" / "plans"
 
 
 def _official_schema() -> dict:

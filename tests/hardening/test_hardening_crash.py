@@ -352,7 +352,7 @@ def test_damaged_parse_cache_entries_are_ignored(tmp_path: Path, monkeypatch: py
     from tfkms.cli import app
 
     rng = random.Random(7)
-    work = shutil.copytree(Path(__file__).parent / "golden" / "fix" / "key-1230-needs-instance-id" / "input",
+    work = shutil.copytree(Path(__file__).parents[1] / "golden" / "fix" / "key-1230-needs-instance-id" / "input",
                            tmp_path / "input")
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))

@@ -14,7 +14,7 @@ from tfkms.report import render
 from tfkms.report.markdown_report import GITHUB_COMMENT_LIMIT, build_suggestions, inline_code, marker
 from tfkms.report.markdown_report import render as render_markdown
 
-PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "fixtures" / "plans"
 
 
 def utf16_len(text: str) -> int:
