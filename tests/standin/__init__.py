@@ -163,6 +163,7 @@ class Terraform:
         (work / LOCAL_BACKEND).write_text('terraform {\n  backend "local" {}\n}\n')  # never the case's backend
         if state is not None:
             data = json.loads(state.read_text()) if isinstance(state, Path) else state
+            data = data.get("prior_state", data)  # a saved plan's JSON: its refreshed state
             (work / "terraform.tfstate").write_text(json.dumps(state_from_show(data) if "values" in data else data))
         init_args = ["init", "-input=false", "-no-color", "-backend=true"]
         if (work / ".terraform" / "modules" / "modules.json").is_file():
@@ -197,7 +198,7 @@ class Terraform:
         with _as_tf(paths) as names:
             done = self.run(["fmt", "-check", "-list=true", "-no-color", *names], Path.cwd())
         listed = {line.strip() for line in done.stdout.splitlines() if line.strip()}
-        return [p for p, name in zip(paths, names) if name in listed]
+        return [p for p, name in zip(paths, names, strict=True) if name in listed]
 
     def fmt_clean(self, path: Path) -> bool:
         return not self.fmt_unformatted([path])
@@ -210,7 +211,7 @@ class Terraform:
         """Files Terraform's own parser rejects, with its error (`terraform fmt` parses before it formats)."""
         out = {}
         with _as_tf(paths) as names:
-            for path, name in zip(paths, names):
+            for path, name in zip(paths, names, strict=True):
                 done = self.run(["fmt", "-check", "-list=false", "-no-color", name], Path.cwd())
                 if done.returncode not in (0, 3):
                     out[str(path)] = done.stderr.strip()
