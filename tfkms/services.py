@@ -17,7 +17,7 @@ from tfkms.errors import InputFileError, InputProblem, TfkmsError
 if TYPE_CHECKING:
     from tfkms.analysis.fix import FixOptions
     from tfkms.analysis.join import Truth
-    from tfkms.analysis.result import Result
+    from tfkms.analysis.result import Finding, Result
     from tfkms.config.instances import Root
     from tfkms.config.scan import Project
     from tfkms.emulator import EmulatorOptions
@@ -92,11 +92,18 @@ def load_project(scan: ScanOptions, settings: Settings | None = None) -> Project
     return build_project(scan.paths, exclude, override, cache=cache, workers=scan.workers)
 
 
-def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem]) -> Truth:
+def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem],
+               notes: list[Finding] | None = None) -> Truth:
+    """The truth the user named, or the run stops: a named state or inventory that cannot be read, or
+    that has the wrong shape, raises (one line naming the file) before anything is judged or written.
+    A root's own terraform.tfstate is read only when no truth is named at all. With `notes`, a named
+    state must belong to its root (analysis.join.state_coverage) and `notes` receives a warning per
+    KMS resource of the config that state does not hold."""
     from tfkms import logs
     from tfkms.analysis.join import Truth
 
-    states = _load_states(project, options.states, problems)
+    implicit = not options.states and options.inventory is None and not options.live
+    states, named = _load_states(project, options.states, problems, implicit=implicit)
     inventory = None
     if options.inventory is not None:
         from tfkms.truth.inventory import load_inventory
@@ -104,7 +111,11 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
         try:
             inventory = load_inventory(options.inventory)
         except InputFileError as exc:
-            problems.append(exc.problem)
+            raise TfkmsError(f"--inventory {exc.problem.render()}") from None
+    if notes is not None:  # check and fix: does each named state belong to its root?
+        from tfkms.analysis.join import state_coverage
+
+        notes.extend(state_coverage(project, states, named))
     log = logs.get("truth")
     for root_display, state in sorted(states.items()):
         log.info("root %s: state %s (%d KMS instance(s))", root_display, state.display, len(state.kms()))
@@ -114,17 +125,37 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
     return truth
 
 
-def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem]) -> dict[str, StateFile]:
-    """Each state named on the command line, then a root's own terraform.tfstate when none was named."""
+STDIN = "-"  # --state - / --state ROOT=-: the state comes on stdin (terraform state pull | tfkms ...)
+
+
+def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem], *,
+                 implicit: bool = True) -> tuple[dict[str, StateFile], set[str]]:
+    """Each state named on the command line (any fault stops the run), then, when `implicit`
+    (no truth named at all), a root's own terraform.tfstate. Also: the roots whose state was named."""
+    import sys
+
     from tfkms.truth.state import load_state
 
     states: dict[str, StateFile] = {}
+    named: set[str] = set()
+    stdin_used = False
     for source in sources:
         root = _root_for_state(project, source)
+        raw = None
+        display = source.file
+        if source.file == STDIN:
+            if stdin_used:
+                raise TfkmsError(f"--state {source.flag_value}: stdin can carry one state only")
+            stdin_used = True
+            display = "<stdin>"
+            raw = sys.stdin.buffer.read()
         try:
-            states[root.display] = load_state(Path(source.file), source.file)
+            states[root.display] = load_state(Path(source.file), display, raw)
         except InputFileError as exc:
-            problems.append(exc.problem)
+            raise TfkmsError(f"--state {exc.problem.render()}") from None
+        named.add(root.display)
+    if not implicit:
+        return states, named
     for root in project.roots:
         local = root.dir.path / "terraform.tfstate"
         if root.display not in states and local.is_file():
@@ -132,7 +163,15 @@ def _load_states(project: Project, sources: list[StateSource], problems: list[In
                 states[root.display] = load_state(local, os.path.relpath(local))
             except InputFileError as exc:
                 problems.append(exc.problem)
-    return states
+    return states, named
+
+
+
+
+def _add_notes(result: Result, notes: list[Finding]) -> None:
+    """Coverage warnings, unless the analysis already said the same of the same resource."""
+    said = {(f.rule, f.address) for f in result.findings}
+    result.findings.extend(n for n in notes if (n.rule, n.address) not in said)
 
 
 def _root_for_state(project: Project, source: StateSource) -> Root:
@@ -213,8 +252,11 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None
     settings = scan.settings()
     project = load_project(scan, settings)
     problems: list[InputProblem] = []
-    truth = load_truth(project, truth_options, problems)
-    result = settings.apply(check_project(project, truth, target or settings.target or "software"))
+    notes: list[Finding] = []
+    truth = load_truth(project, truth_options, problems, notes)
+    result = check_project(project, truth, target or settings.target or "software")
+    _add_notes(result, notes)
+    result = settings.apply(result)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result
@@ -227,13 +269,15 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions,
     settings = scan.settings()
     project = load_project(scan, settings)
     problems: list[InputProblem] = []
-    truth = load_truth(project, truth_options, problems)
+    notes: list[Finding] = []
+    truth = load_truth(project, truth_options, problems, notes)
     if not truth.states and not truth.has_cloud_facts and not problems:
         raise TfkmsError("fix needs the post-migration truth: --state FILE, --inventory FILE or --live "
                          "(or a terraform.tfstate in the root)")
     if options.strategy is None:
         options.strategy = settings.strategy or "auto"
     result = fix_project(project, truth, options)
+    _add_notes(result, notes)
     if write:
         result.problems.extend(write_patches(result.patches, list(project.loader_by_base)))
         result.mark_written()
@@ -255,26 +299,25 @@ def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
     Live audit lists every key and secret of each region, not just the ones state names:
     finding what no state manages is the point."""
     from tfkms.analysis.audit import audit_project
-    from tfkms.analysis.result import Result
 
     if truth_options.live == (truth_options.inventory is not None):
         raise TfkmsError("audit compares states with the cloud: pass --inventory FILE, or --live --region REGION")
     project = load_project(scan)
     problems: list[InputProblem] = []
+    # The implicit terraform.tfstate of each root stays (the inventory is what states are compared with).
+    # No coverage check: audit judges states against the cloud, config only places them, and it reports
+    # what config declares and no state tracks itself.
     truth = load_truth(project, replace(truth_options, inventory=None, live=False), problems)
     cloud = _audit_inventory(truth_options, problems)
-    if cloud is None:
-        result = Result(command="audit", problems=list(project.problems))
-    else:
-        truth.inventory = cloud
-        truth.index_inventory(cloud)
-        result = audit_project(project, truth, cloud)
+    truth.inventory = cloud
+    truth.index_inventory(cloud)
+    result = audit_project(project, truth, cloud)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result
 
 
-def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inventory | None:
+def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inventory:
     if options.live:
         from tfkms.truth import live
 
@@ -287,8 +330,7 @@ def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inv
     try:
         inventory = load_inventory(options.inventory)
     except InputFileError as exc:
-        problems.append(exc.problem)
-        return None
+        raise TfkmsError(f"--inventory {exc.problem.render()}") from None
     if options.regions:  # --region narrows a snapshot to the regions asked for
         unknown = [r for r in options.regions if r not in inventory.regions]
         if unknown:

@@ -1,7 +1,8 @@
 """Golden cases for `tfkms fix`, one folder each under tests/golden/fix/<case>/:
 
   input/          the Terraform tree before the fix
-  state.tfstate   (or show.json) the post-migration truth
+  state.tfstate   (or show.json) the post-migration truth; plan.json (`terraform show -json` of a saved
+                  plan, read through its prior_state) comes first when the case has one
   args.txt        extra flags, one per line (optional)
   expected/       the tree after `fix --write`               (reviewed, never blindly updated)
   report.json     the JSON report of the preview run          (reviewed, never blindly updated)
@@ -34,10 +35,10 @@ UPDATE = bool(os.environ.get("TFKMS_UPDATE_GOLDEN"))
 
 
 def _truth(case: Path) -> Path:
-    for name in ("state.tfstate", "show.json"):
+    for name in ("plan.json", "state.tfstate", "show.json"):
         if (case / name).exists():
             return case / name
-    raise AssertionError(f"{case} has no state.tfstate or show.json")
+    raise AssertionError(f"{case} has no plan.json, state.tfstate or show.json")
 
 
 def _args(case: Path) -> list[str]:

@@ -64,5 +64,7 @@ def test_inline_suppression_in_check_and_fix(tmp_path: Path) -> None:
     (tmp_path / "s.tfstate").write_text(json.dumps(state))
     result = CliRunner().invoke(app, ["fix", str(tmp_path), "--state", str(tmp_path / "s.tfstate"), "--format", "json"])
     data = json.loads(result.stdout)
-    assert result.exit_code == 0 and data["patches"] == []
+    assert result.exit_code == 2 and data["patches"] == []  # 2: the state does not hold the key (TFKMS204)
     assert data["findings"][0]["rule"] == "TFKMS200" and data["findings"][0]["suppressed"]
+    assert [(f["rule"], f["address"]) for f in data["findings"] if not f.get("suppressed")] == [
+        ("TFKMS204", "alicloud_kms_key.k")]

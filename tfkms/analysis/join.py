@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tfkms.address import UNKNOWN_KEY, without_keys
+from tfkms.analysis.result import Finding
+from tfkms.analysis.rules import RULES, Severity
 from tfkms.config.instances import ResourceInstance, Root
+from tfkms.config.scan import Project
 from tfkms.config.values import Unknown
-from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE
+from tfkms.errors import TfkmsError
+from tfkms.knowledge.resource_types import ALIAS_TYPE, KEY_TYPE, SECRET_TYPE
 from tfkms.truth.model import CloudKey, CloudSecret, Inventory
 from tfkms.truth.state import StateFile, StateInstance, key_from_state, secret_from_state
 
@@ -132,3 +137,45 @@ def config_key_reference(inst: ResourceInstance, attr: str) -> str | None:
             if ref.startswith(KEY_TYPE + "."):
                 return ref
     return None
+
+
+def state_coverage(project: Project, states: dict[str, StateFile], named: set[str]) -> list[Finding]:
+    """Does each named state belong to its root? None of the config's KMS resources in a state that
+    holds KMS resources: another root's state, the run stops. Some missing: a warning for each
+    (a resource not created yet is absent from state too), with the coverage in the message."""
+    kinds = (KEY_TYPE, SECRET_TYPE)
+    notes: list[Finding] = []
+    for root in project.roots:
+        state = states.get(root.display)
+        if root.display not in named or state is None:
+            continue
+        held = {a for a, i in state.instances.items() if i.mode == "managed" and i.type in kinds}
+        shapes = {without_keys(a) for a in held}
+        wanted = [inst for inst in root.resource_instances()
+                  if inst.resource.mode == "managed" and inst.resource.type in kinds]
+        if not wanted:
+            continue
+        missing = []
+        for inst in wanted:
+            if inst.key is UNKNOWN_KEY or "[*]" in inst.address:  # keys unknown here: match the resource
+                found = inst.config_address in shapes
+            else:
+                found = inst.address in held
+            if not found:
+                missing.append(inst)
+        if not missing:
+            continue
+        total, hits = len(wanted), len(wanted) - len(missing)
+        if hits == 0 and held:
+            raise TfkmsError(f"{state.display} holds none of the {total} KMS resources of {root.display} "
+                             f"(it holds {len(held)} others): does this state belong to another root?")
+        spec = RULES["TFKMS204"]
+        for inst in missing:
+            notes.append(Finding(
+                rule="TFKMS204", severity=Severity.WARNING,
+                message=(f"not in state {state.display} (state holds {hits} of {total} KMS resources of "
+                         f"{root.display}): not created yet, or the state is another root's; tfkms judges "
+                         "nothing here without its state"),
+                hint=spec.help, address=inst.address, root=root.display, file=inst.resource.file.display,
+                line=inst.resource.block.line))
+    return notes

@@ -26,7 +26,10 @@ _STRUCTURE = frozenset({
     "version", "terraform_version", "serial", "lineage", "resources", "module", "mode", "type", "name",
     "provider", "instances", "index_key", "attributes", "format_version", "values", "root_module",
     "child_modules", "address", "index", "provider_name", "schema_version",
+    # `terraform show -json` of a saved plan: its prior_state is the refreshed state (the other two mark a plan)
+    "prior_state", "planned_values", "resource_changes",
 })
+_PLAN_MARKS = ("prior_state", "planned_values", "resource_changes")
 _SECRET_KEYS = frozenset({"secret_data", "plaintext", "password", "private_key_data_file", "sensitive_attributes",
                           "sensitive_values", "private", "outputs"})
 
@@ -59,11 +62,14 @@ def _filtering_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if key not in _SECRET_KEYS and (key in _STRUCTURE or key in ALLOWED_ATTRIBUTES)}
 
 
-def load_state(path: Path, display: str) -> StateFile:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(InputProblem(display, None, None, f"cannot read state: {exc.strerror or exc}")) from None
+def load_state(path: Path, display: str, raw: bytes | None = None) -> StateFile:
+    """Read a state file, or `raw` (the bytes of stdin for `--state -`) when given."""
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(InputProblem(display, None, None,
+                                              f"cannot read state: {exc.strerror or exc}")) from None
     try:
         data = decode_json(raw.decode("utf-8-sig"), _filtering_hook)
     except UnicodeDecodeError:
@@ -73,7 +79,16 @@ def load_state(path: Path, display: str) -> StateFile:
     if not isinstance(data, dict):
         raise InputFileError(InputProblem(display, 1, None, "state must be a JSON object"))
     state = StateFile(path=path, display=display)
-    if "values" in data or ("format_version" in data and "resources" not in data):
+    if any(mark in data for mark in _PLAN_MARKS):
+        prior = data.get("prior_state")
+        if not isinstance(prior, dict):
+            raise InputFileError(InputProblem(display, 1, None,
+                                              "a `terraform show -json` of a plan without 'prior_state': "
+                                              "tfkms reads the refreshed state a plan holds; pass the state "
+                                              "itself (terraform state pull, or terraform show -json)"))
+        values = prior.get("values")
+        _read_show_json({} if values is None else values, state)
+    elif "values" in data or ("format_version" in data and "resources" not in data):
         values = data.get("values")
         _read_show_json({} if values is None else values, state)
     elif "resources" in data:
@@ -83,6 +98,10 @@ def load_state(path: Path, display: str) -> StateFile:
                                               f"state format version {version!r} is not supported "
                                               "(tfkms reads version 4, Terraform >= 0.12)"))
         _read_v4(data, state)
+    elif "version" in data and data.get("version") != 4:
+        raise InputFileError(InputProblem(display, 1, None,
+                                          f"state format version {data.get('version')!r} is not supported "
+                                          "(tfkms reads version 4, Terraform >= 0.12)"))
     else:
         raise InputFileError(InputProblem(display, 1, None,
                                           "not a Terraform state: expected a tfstate (version 4) or "
