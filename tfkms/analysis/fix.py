@@ -170,12 +170,20 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
     if not needs and not rotation:
         return
     if not first.module.editable:
+        from tfkms.knowledge.versions import KEY_DKMS_COMPUTED_SINCE
+
         kind = first.module.owner_kind or "remote"
         for inst_needs in group.needs:
+            version = inst_needs.inst.module.root.provider_version
             for need in inst_needs.needs:
+                upgrade = ""
+                if (inst_needs.inst.resource.type == KEY_TYPE and need.rule == "TFKMS200"
+                        and version is not None and version < KEY_DKMS_COMPUTED_SINCE):
+                    upgrade = (f", or upgrade the alicloud provider to >= {KEY_DKMS_COMPUTED_SINCE}, which makes "
+                               "a key's dkms_instance_id Computed (no module change needed)")
                 f = _finding("TFKMS204", inst_needs.inst,
                              f"{need.message}; the resource lives in a {kind} module ({first.module.source}) "
-                             "that tfkms never edits: fix it in the module's source or ask its owners",
+                             f"that tfkms never edits: fix it in the module's source or ask its owners{upgrade}",
                              Severity.ERROR)
                 result.findings.append(f)
         return
@@ -183,12 +191,14 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
     edits = build_edits(group, plan, edits_by_file)
     before = len(result.findings)
     attached = False
+    unfixed: set[int] = set()  # blocked findings: no edit fixes them, a human must
     for inst_needs in group.needs:
         for need in inst_needs.needs:
             blocked = plan.blocked.get(need.attribute)
             if blocked is not None:
-                result.findings.append(_finding("TFKMS204", inst_needs.inst, f"{need.message}; {blocked}",
-                                                Severity.ERROR))
+                f = _finding("TFKMS204", inst_needs.inst, f"{need.message}; {blocked}", Severity.ERROR)
+                unfixed.add(id(f))
+                result.findings.append(f)
                 continue
             strategy, reason = plan.reasons.get(need.attribute, ("", ""))
             severity = RULES[need.rule].severity if need.rule != "TFKMS204" else Severity.WARNING
@@ -204,7 +214,9 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
             f = _finding("TFKMS205", first, f"--ignore-rotation: {', '.join(rotation)} ignored in lifecycle")
             result.findings.append(f)
         f.strategy, f.reason, f.edits = "ignore-changes", "--ignore-rotation", edits
-    group.findings = [f for f in result.findings[before:] if f.rule != "TFKMS204"] + rotation_findings
+    # Every finding an edit answers (a literal or an ignore_changes entry, whatever the strategy)
+    # is resolved once those edits are written.
+    group.findings = [f for f in result.findings[before:] if id(f) not in unfixed] + rotation_findings
     group.edits = edits
 
 
