@@ -119,8 +119,8 @@ def _same(attr: Attr, prior: Any, planned: Any) -> bool:
         return (zero if prior is None else prior) == (zero if planned is None else planned)
     if kind == "set":
         return sorted(prior or [], key=repr) == sorted(planned or [], key=repr)
-    if kind in ("list", "map"):
-        return (prior or type(planned or prior or [])()) == (planned or type(prior or planned or [])())
+    if kind in ("list", "map"):  # SDK v1 keeps no difference between null and empty collections
+        return (prior or None) == (planned or None)
     return bool(prior == planned)
 
 
