@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 
 import jinja2
 
+from tfkms.address import without_keys
 from tfkms.analysis.result import AuditSummary, Finding, RegionTally, Result
 from tfkms.analysis.rules import Severity
 from tfkms.status import ExitStatus
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+|\*)\]')
 # Headline groups of an audit, by rule.
 _DRIFT_KINDS = (
     ("not-migrated", "Not migrated", ("TFKMS206",)),
@@ -151,7 +151,7 @@ def _region_lookup(result: Result, summary: AuditSummary | None) -> dict[int, st
     by_address = {(r.root, r.address): r.region for r in result.resources if r.region}
     out = {}
     for f in result.findings:
-        region = by_address.get((f.root or "", _INDEX.sub("", f.address or "")))
+        region = by_address.get((f.root or "", without_keys(f.address or "")))
         if region:
             out[id(f)] = region
     return out
