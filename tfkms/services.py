@@ -38,6 +38,9 @@ class ScanOptions:
     use_cache: bool = True
     workers: int | None = None
     config: Path | None = None  # --config; else the nearest .tfkms.toml / pyproject.toml [tool.tfkms]
+    # The region of a provider configuration that sets none (the command's Environment.default_region:
+    # ALIBABA_CLOUD_REGION / ALICLOUD_REGION); None: such resources are in an unknown region.
+    default_region: str | None = None
 
     def settings(self) -> Settings:
         from tfkms.settings import load_settings
@@ -69,6 +72,7 @@ class TruthOptions:
     endpoint: str | None = None
     profile: str | None = None
     progress: bool = False  # live listings show progress on stderr (the command knows if it is a terminal)
+    stdin: Callable[[], bytes] | None = None  # reads the state of `--state -` (the command's stdin)
 
 
 def load_project(scan: ScanOptions, settings: Settings | None = None) -> Project:
@@ -89,21 +93,28 @@ def load_project(scan: ScanOptions, settings: Settings | None = None) -> Project
             raise TfkmsError(f"--provider-version: {scan.provider_version!r} is not a version like 1.230.0") from None
     cache = ParseCache.default() if scan.use_cache else None
     exclude = scan.exclude + (settings.exclude if settings else [])
-    return build_project(scan.paths, exclude, override, cache=cache, workers=scan.workers)
+    return build_project(scan.paths, exclude, override, cache=cache, workers=scan.workers,
+                         default_region=scan.default_region)
 
 
 def load_truth(project: Project, options: TruthOptions, problems: list[InputProblem],
-               notes: list[Finding] | None = None) -> Truth:
+               notes: list[Finding] | None = None, regions: list[Finding] | None = None) -> Truth:
     """The truth the user named, or the run stops: a named state or inventory that cannot be read, or
     that has the wrong shape, raises (one line naming the file) before anything is judged or written.
     A root's own terraform.tfstate is read only when no truth is named at all. With `notes`, a named
     state must belong to its root (analysis.join.state_coverage) and `notes` receives a warning per
-    KMS resource of the config that state does not hold."""
+    KMS resource of the config that state does not hold. With `regions`, a warning per KMS resource
+    whose region tfkms cannot tell (analysis.join.region_notes)."""
     from tfkms import logs
     from tfkms.analysis.join import Truth
 
     implicit = not options.states and options.inventory is None and not options.live
-    states, named = _load_states(project, options.states, problems, implicit=implicit)
+    states, named, spaces = _load_states(project, options.states, problems, implicit=implicit, stdin=options.stdin)
+    moved = _apply_moves(project, states)
+    for root_display, by_name in spaces.workspaces.items():
+        for name, state in by_name.items():
+            by_name[name] = states[root_display] if state.path == states[root_display].path else _moved_only(
+                project, root_display, state)
     inventory = None
     if options.inventory is not None:
         from tfkms.truth.inventory import load_inventory
@@ -119,25 +130,86 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
     log = logs.get("truth")
     for root_display, state in sorted(states.items()):
         log.info("root %s: state %s (%d KMS instance(s))", root_display, state.display, len(state.kms()))
-    truth = Truth(states=states, inventory=inventory)
+    truth = Truth(states=states, inventory=inventory, moved=moved, workspaces=spaces.workspaces,
+                  unread_workspaces=spaces.unread)
     if options.live:
-        truth.index_inventory(_live_inventory(project, truth, options))
+        truth.index_inventory(_live_inventory(project, truth, options), live=True)
+    if regions is not None:  # lookups are by region: say which resources have none tfkms can tell
+        from tfkms.analysis.join import region_notes
+
+        regions.extend(region_notes(project, truth))
     return truth
+
+
+def _apply_moves(project: Project, states: dict[str, StateFile]) -> dict[str, dict[str, str]]:
+    """Each root's state as `terraform plan` sees it: after its `moved` blocks and implied moves."""
+    from tfkms.analysis.moves import apply_moves
+
+    moved: dict[str, dict[str, str]] = {}
+    for root in project.roots:
+        state = states.get(root.display)
+        if state is not None:
+            states[root.display], moved[root.display] = apply_moves(state, root)
+    return moved
 
 
 STDIN = "-"  # --state - / --state ROOT=-: the state comes on stdin (terraform state pull | tfkms ...)
 
 
-def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem], *,
-                 implicit: bool = True) -> tuple[dict[str, StateFile], set[str]]:
-    """Each state named on the command line (any fault stops the run), then, when `implicit`
-    (no truth named at all), a root's own terraform.tfstate. Also: the roots whose state was named."""
-    import sys
+@dataclass
+class _Workspaces:
+    workspaces: dict[str, dict[str, StateFile]] = field(default_factory=dict)  # root -> workspace -> state
+    unread: dict[str, list[str]] = field(default_factory=dict)  # root -> workspaces on disk no state was read of
 
+
+def _workspace_name(path: Path, root: Root, several: bool) -> str | None:
+    """`terraform.tfstate.d/prod/terraform.tfstate` -> prod, the root's terraform.tfstate -> default;
+    among several states for one root, `prod.tfstate` / `dev.json` -> their stem; else unknown."""
+    if path.name == "-":
+        return None
+    parts = path.resolve().parts
+    if len(parts) >= 3 and parts[-3] == "terraform.tfstate.d":
+        return parts[-2]
+    if path.resolve() == (root.dir.path / "terraform.tfstate").resolve():
+        return "default"
+    return (path.name.split(".")[0] or None) if several else None
+
+
+def _disk_workspaces(root: Root) -> dict[str, Path]:
+    """The local backend's workspaces, when it has any besides default: terraform.tfstate.d/NAME
+    (and terraform.tfstate, the default workspace's)."""
+    out: dict[str, Path] = {}
+    spaces = root.dir.path / "terraform.tfstate.d"
+    if spaces.is_dir():
+        for child in sorted(spaces.iterdir()):
+            if (child / "terraform.tfstate").is_file():
+                out[child.name] = child / "terraform.tfstate"
+    local = root.dir.path / "terraform.tfstate"
+    if out and local.is_file():
+        out["default"] = local
+    return out
+
+
+def _moved_only(project: Project, root_display: str, state: StateFile) -> StateFile:
+    from tfkms.analysis.moves import apply_moves
+
+    root = next(r for r in project.roots if r.display == root_display)
+    return apply_moves(state, root)[0]
+
+
+def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem], *,
+                 implicit: bool = True, stdin: Callable[[], bytes] | None = None
+                 ) -> tuple[dict[str, StateFile], set[str], _Workspaces]:
+    """Each state named on the command line (any fault stops the run), then, when `implicit`
+    (no truth named at all), a root's own terraform.tfstate and its terraform.tfstate.d workspaces.
+    Also: the roots whose state was named, and each root's workspaces when it has several states
+    (one config serves them all: a fix must be right for each)."""
     from tfkms.truth.state import load_state
 
     states: dict[str, StateFile] = {}
     named: set[str] = set()
+    spaces = _Workspaces()
+    per_root: dict[str, dict[str | None, StateFile]] = {}
     stdin_used = False
     for source in sources:
         root = _root_for_state(project, source)
@@ -148,22 +220,48 @@ def _load_states(project: Project, sources: list[StateSource], problems: list[In
                 raise TfkmsError(f"--state {source.flag_value}: stdin can carry one state only")
             stdin_used = True
             display = "<stdin>"
-            raw = sys.stdin.buffer.read()
+            if stdin is None:
+                raise TfkmsError(f"--state {source.flag_value}: this process has no stdin to read the state from")
+            raw = stdin()
         try:
-            states[root.display] = load_state(Path(source.file), display, raw)
+            loaded = load_state(Path(source.file), display, raw)
         except InputFileError as exc:
             raise TfkmsError(f"--state {exc.problem.render()}") from None
+        several = sum(1 for other in sources if _root_for_state(project, other) is root) > 1
+        workspace = _workspace_name(Path(source.file), root, several)
+        mine = per_root.setdefault(root.display, {})
+        if workspace in mine:
+            raise TfkmsError(f"--state {source.flag_value}: a second state for root {root.display}"
+                             + (f" and workspace {workspace!r}" if workspace else "")
+                             + " (name each workspace's state after it: prod.tfstate, dev.tfstate)")
+        mine[workspace] = loaded
+        states.setdefault(root.display, loaded)
         named.add(root.display)
-    if not implicit:
-        return states, named
     for root in project.roots:
-        local = root.dir.path / "terraform.tfstate"
-        if root.display not in states and local.is_file():
-            try:
-                states[root.display] = load_state(local, os.path.relpath(local))
-            except InputFileError as exc:
-                problems.append(exc.problem)
-    return states, named
+        if implicit and root.display not in states:
+            local = root.dir.path / "terraform.tfstate"
+            found = _disk_workspaces(root) or ({"default": local} if local.is_file() else {})
+            for workspace, path in found.items():
+                try:
+                    loaded = load_state(path, os.path.relpath(path))
+                except InputFileError as exc:
+                    problems.append(exc.problem)
+                    continue
+                per_root.setdefault(root.display, {})[workspace] = loaded
+                states.setdefault(root.display, loaded)
+        mine = per_root.get(root.display, {})
+        on_disk = set(_disk_workspaces(root)) if mine else set()
+        unread = sorted(on_disk - {w for w in mine if w})
+        if len(mine) > 1 or (mine and unread):
+            if None in mine:  # a state whose workspace is unknown cannot be keyed by it
+                raise TfkmsError(f"root {root.display} has workspaces ({', '.join(unread)}) in terraform.tfstate.d; "
+                                 f"tfkms cannot tell which workspace {mine[None].display} is: pass that "
+                                 "workspace's own state file, or every workspace's state named after it "
+                                 "(prod.tfstate, dev.tfstate)")
+            spaces.workspaces[root.display] = {w: st for w, st in mine.items() if w}
+            if unread:
+                spaces.unread[root.display] = unread
+    return states, named, spaces
 
 
 
@@ -172,6 +270,13 @@ def _add_notes(result: Result, notes: list[Finding]) -> None:
     """Coverage warnings, unless the analysis already said the same of the same resource."""
     said = {(f.rule, f.address) for f in result.findings}
     result.findings.extend(n for n in notes if (n.rule, n.address) not in said)
+
+
+def _add_region_notes(result: Result, notes: list[Finding]) -> None:
+    """Region warnings: the analysis's own finding on the same resource (it found nothing to match,
+    for instance) is a consequence, not the same message, so both stay."""
+    said = {(f.rule, f.address, f.message) for f in result.findings}
+    result.findings.extend(n for n in notes if (n.rule, n.address, n.message) not in said)
 
 
 def _root_for_state(project: Project, source: StateSource) -> Root:
@@ -225,7 +330,7 @@ def _wanted_resources(project: Project, truth: Truth, regions: list[str]) -> tup
     for root in project.roots:
         state = truth.state_for(root)
         for inst in root.resource_instances():
-            region = inst.region or (regions[0] if len(regions) == 1 else None)
+            region = inst.region  # unknown: not looked up (the join says so), never assumed to be --region
             if region is None or (only and region not in only):
                 continue
             keys, secrets = wanted.setdefault(region, (set(), set()))
@@ -253,9 +358,11 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None
     project = load_project(scan, settings)
     problems: list[InputProblem] = []
     notes: list[Finding] = []
-    truth = load_truth(project, truth_options, problems, notes)
+    regions: list[Finding] = []
+    truth = load_truth(project, truth_options, problems, notes, regions)
     result = check_project(project, truth, target or settings.target or "software")
     _add_notes(result, notes)
+    _add_region_notes(result, regions)
     result = settings.apply(result)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
@@ -270,7 +377,8 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions,
     project = load_project(scan, settings)
     problems: list[InputProblem] = []
     notes: list[Finding] = []
-    truth = load_truth(project, truth_options, problems, notes)
+    regions: list[Finding] = []
+    truth = load_truth(project, truth_options, problems, notes, regions)
     if not truth.states and not truth.has_cloud_facts and not problems:
         raise TfkmsError("fix needs the post-migration truth: --state FILE, --inventory FILE or --live "
                          "(or a terraform.tfstate in the root)")
@@ -278,6 +386,7 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions,
         options.strategy = settings.strategy or "auto"
     result = fix_project(project, truth, options)
     _add_notes(result, notes)
+    _add_region_notes(result, regions)
     if write:
         result.problems.extend(write_patches(result.patches, list(project.loader_by_base)))
         result.mark_written()

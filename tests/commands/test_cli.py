@@ -117,7 +117,12 @@ def test_fix_patches_a_local_module_outside_the_scanned_path(tmp_path: Path) -> 
     (tmp_path / "s.tfstate").write_text(json.dumps(state))
     result = CliRunner().invoke(app, ["fix", str(live), "--state", str(tmp_path / "s.tfstate"), "--write"])
     assert result.exit_code == 0, result.output
-    assert 'dkms_instance_id = "kst-1"' in (tmp_path / "modules" / "kms" / "main.tf").read_text()
+    # Other roots may call the module: it gets an input (default null), the value goes at this call site.
+    module = (tmp_path / "modules" / "kms" / "main.tf").read_text()
+    assert "kst-1" not in module and "dkms_instance_id = var.dkms_instance_id" in module
+    assert 'default     = null' in module
+    assert 'dkms_instance_id = "kst-1"' in (live / "main.tf").read_text()
+    assert "TFKMS211" in result.output and "../../modules/kms/main.tf" in result.output
 
 
 def test_tf_json_for_each_with_differing_instances_falls_back_to_ignore_changes(tmp_path: Path) -> None:

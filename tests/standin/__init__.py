@@ -145,40 +145,54 @@ class Terraform:
         return env
 
     def run(self, args: list[str], cwd: Path, version: str | None = None,
-            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.exe, *args], cwd=cwd, check=False, env=self.env(version), input=stdin,
+            stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.exe, *args], cwd=cwd, check=False, env={**self.env(version), **(env or {})},
+                              input=stdin,
                               capture_output=True, text=True, timeout=300)
 
     # --------------------------------------------------------------- plan
     def plan(self, config_dir: Path, state: dict[str, Any] | Path | None = None,
              provider_version: str | None = None, *, var_files: Iterable[Path] = (),
-             variables: dict[str, Any] | None = None) -> PlanResult:
-        """init + plan -out + show -json on a copy of config_dir with `state` as its local state."""
-        version = provider_version or locked_version(config_dir)
-        work = Path(tempfile.mkdtemp(prefix="plan-", dir=self.home))
-        shutil.copytree(config_dir, work, dirs_exist_ok=True, symlinks=True,
-                        ignore=_not_planned)
+             variables: dict[str, Any] | None = None, root: str = ".", workspace: str | None = None
+             ) -> PlanResult:
+        """init + plan -out + show -json on a copy of config_dir with `state` as its local state.
+        `root`: the folder inside config_dir to plan (the rest of the tree is copied beside it, for
+        modules that live outside the root); `workspace`: plan in that workspace (TF_WORKSPACE), with
+        `state` as that workspace's state."""
+        top = Path(tempfile.mkdtemp(prefix="plan-", dir=self.home))
+        shutil.copytree(config_dir, top, dirs_exist_ok=True, symlinks=True, ignore=_not_planned)
+        work = top / root
+        version = provider_version or locked_version(config_dir / root)
+        extra_env = {"TF_WORKSPACE": workspace} if workspace else {}
         if variables:
             (work / "_judge.auto.tfvars.json").write_text(json.dumps(variables))
         (work / LOCAL_BACKEND).write_text('terraform {\n  backend "local" {}\n}\n')  # never the case's backend
         if state is not None:
             data = json.loads(state.read_text()) if isinstance(state, Path) else state
             data = data.get("prior_state", data)  # a saved plan's JSON: its refreshed state
-            (work / "terraform.tfstate").write_text(json.dumps(state_from_show(data) if "values" in data else data))
+            state_path = work / "terraform.tfstate"
+            if workspace:
+                state_path = work / "terraform.tfstate.d" / workspace / "terraform.tfstate"
+                state_path.parent.mkdir(parents=True, exist_ok=True)
+            state_path.write_text(json.dumps(state_from_show(data) if "values" in data else data))
+        elif workspace:
+            (work / "terraform.tfstate.d" / workspace).mkdir(parents=True, exist_ok=True)
         init_args = ["init", "-input=false", "-no-color", "-backend=true"]
+        if workspace:  # workspaces on disk read as a backend change: the "migration" is local to itself
+            init_args.append("-force-copy")
         if (work / ".terraform" / "modules" / "modules.json").is_file():
             init_args.append("-get=false")  # modules the case ships (registry modules need the network)
-        init = self.run(init_args, work, version)
+        init = self.run(init_args, work, version, env=extra_env)
         if init.returncode != 0:
             return PlanResult(work, version, False, errors=[_first_error(init.stderr)], log=init.stdout + init.stderr)
         args = ["plan", "-input=false", "-no-color", "-lock=false", "-json", "-out=tfplan"]
         args += [f"-var-file={Path(f).resolve()}" for f in var_files]
-        planned = self.run(args, work, version)
+        planned = self.run(args, work, version, env=extra_env)
         errors, warnings = _diagnostics(planned.stdout)
         if planned.returncode != 0:
             return PlanResult(work, version, False, errors=errors or [_first_error(planned.stderr)],
                               warnings=warnings, log=planned.stdout + planned.stderr)
-        shown = self.run(["show", "-json", "tfplan"], work, version)
+        shown = self.run(["show", "-json", "tfplan"], work, version, env=extra_env)
         if shown.returncode != 0:
             return PlanResult(work, version, False, errors=[_first_error(shown.stderr)], log=shown.stderr)
         plan = json.loads(shown.stdout)

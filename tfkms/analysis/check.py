@@ -294,11 +294,15 @@ def _all_attributes(block: Block) -> Iterator[Attribute]:
 
 
 def _check_name_clashes(secrets: list[tuple[str, ResourceInstance, _RootCheck]], truth: Truth) -> None:
-    """TFKMS107: names must be unique per instance in a region (clashing secrets leave the batch plan)."""
-    by_name: dict[tuple[str | None, str], list[tuple[ResourceInstance, _RootCheck]]] = {}
+    """TFKMS107: names must be unique per instance in a region (clashing secrets leave the batch plan).
+    Secrets clash only within one region: same-name secrets in other regions are no clash. Of secrets
+    whose region is unknown, only those under one provider configuration are surely in one region
+    (the region warning says the rest cannot be judged)."""
+    by_name: dict[tuple[str, str], list[tuple[ResourceInstance, _RootCheck]]] = {}
     for name, inst, rc in secrets:
-        by_name.setdefault((inst.region, name), []).append((inst, rc))
-    for (region, name), owners in sorted(by_name.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        by_name.setdefault((_region_group(inst), name), []).append((inst, rc))
+    for (_group, name), owners in sorted(by_name.items(), key=lambda item: item[0]):
+        region = owners[0][0].region
         distinct = sorted({(rc.root.display, inst.address) for inst, rc in owners})
         existing = truth.existing_secret(name, region)
         for inst, rc in owners:
@@ -306,11 +310,21 @@ def _check_name_clashes(secrets: list[tuple[str, ResourceInstance, _RootCheck]],
             if len(distinct) > 1:
                 others = ", ".join(a if r == rc.root.display else f"{a} (root {r})"
                                    for r, a in distinct if (r, a) != me)
+                where = region or f"the same region (provider {inst.provider_ref}, region unknown)"
                 rc.add("TFKMS107", inst, f"secret name {name!r} is also used by {others} in "
-                       f"{region or 'the same region'}: names must be unique in the target instance")
+                       f"{where}: names must be unique in the target instance")
             elif existing is not None and existing.dkms_instance_id:
                 rc.add("TFKMS107", inst, f"a secret named {name!r} already exists in instance "
-                       f"{existing.dkms_instance_id}")
+                       f"{existing.dkms_instance_id} ({region})")
             else:
                 continue
             rc.secrets = [s for s in rc.secrets if s[0] != inst.address]
+
+
+def _region_group(inst: ResourceInstance) -> str:
+    """The region a secret's name must be unique in; when it is unknown, its provider configuration
+    (one configuration is one region, even one tfkms cannot name)."""
+    if inst.region is not None:
+        return inst.region
+    binding = inst.provider
+    return f"?{id(binding)}" if binding is not None else f"?{inst.module.root.display}/{inst.address}"

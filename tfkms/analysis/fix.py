@@ -2,18 +2,22 @@
 turn the decision into edits (fix_edits) and build the patches. Computes; the service writes."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from tfkms.address import UNKNOWN_KEY, format_key, parse_key
 from tfkms.analysis.facts import suppression
 from tfkms.analysis.fix_edits import build_edits
+from tfkms.analysis.fix_generic import add_generic_needs
 from tfkms.analysis.fix_needs import InstanceNeeds, Need, instance_needs
+from tfkms.analysis.fix_sites import SiteBook
 from tfkms.analysis.fix_strategy import FixGroup, FixOptions, plan_edits
 from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_reference
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
-from tfkms.config.instances import ResourceInstance, Root
+from tfkms.analysis.state_instances import instances_from_state
+from tfkms.config.instances import ModuleInstance, ResourceInstance, Root, expand_resource
+from tfkms.config.model import ResourceBlock
 from tfkms.config.scan import Project
 from tfkms.config.syntax import SourceFile
 from tfkms.knowledge.resource_types import KEY_TYPE, SECRET_TYPE
@@ -21,24 +25,6 @@ from tfkms.patch.apply import build_patch
 from tfkms.patch.model import Edit
 
 __all__ = ["FixOptions", "fix_project"]
-
-
-def _state_instances(root: Root, truth: Truth, inst: ResourceInstance) -> list[ResourceInstance]:
-    """A count/for_each tfkms cannot evaluate: take the instance keys from state instead."""
-    state = truth.state_for(root)
-    if inst.key is not UNKNOWN_KEY or state is None:
-        return [inst]
-    prefix = inst.address[: -len(format_key(UNKNOWN_KEY))]
-    if "[*]" in prefix:  # an unexpandable module call above: addresses cannot be matched
-        return [inst]
-    out = []
-    for address in state.instances:
-        if address.startswith(prefix + "[") and address.count("[") == prefix.count("[") + 1:
-            key = parse_key(address[len(prefix):])
-            scope = (inst.scope.with_each(key, inst.scope.each_value) if isinstance(key, str)
-                     else inst.scope.with_count(key))
-            out.append(ResourceInstance(inst.resource, inst.module, key, scope))
-    return out or [inst]
 
 
 def _referenced_key_id(inst: ResourceInstance, truth: Truth) -> str | None:
@@ -58,44 +44,129 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
     groups: dict[tuple[Path, int], FixGroup] = {}
     for root in project.roots:
         result.resources.extend(resource_records(root))
-        aliases = alias_names_for_keys(root)
         migrated_here = False
-        for config_inst in root.resource_instances():
-            if config_inst.resource.mode != "managed" or config_inst.resource.type not in (KEY_TYPE, SECRET_TYPE):
-                continue
-            for inst in _state_instances(root, truth, config_inst):
-                group = groups.setdefault((inst.resource.file.path, inst.resource.block.start), FixGroup(inst.resource))
-                group.instances.append(inst)
-                cloud = (truth.key(inst, aliases.get(inst.address, [])) if inst.resource.type == KEY_TYPE
-                         else truth.secret(inst))
-                if cloud is None:
-                    if truth.has_cloud_facts and truth.state_instance(inst) is None:
-                        result.findings.append(_unmatched(inst))
-                    continue
-                migrated_here = True
-                needs = instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
-                                       _referenced_key_id(inst, truth))
-                _drop_suppressed(needs, result)
-                if not cloud.dkms_instance_id and _migration_visible(root, truth):
-                    if not needs.needs:
-                        result.findings.append(_finding("TFKMS206", inst, "not migrated yet: nothing to patch"))
-                    needs.rotation = []  # rotation is a post-migration matter
-                group.needs.append(needs)
+        for workspace, view in truth.workspace_views(root):
+            migrated_here |= _collect_root(root, view, workspace, options, groups, result)
         if migrated_here:
             _version_findings(root, result)
     edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]] = {}
     all_groups = list(groups.values())
+    book = SiteBook()
+    for group in all_groups:
+        for inst_needs in group.needs:
+            book.add(inst_needs)
+    written: dict[tuple[str, int, str], str] = {}
     for group in all_groups:
         if group.needs:
-            _decide(group, options, result, edits_by_file, all_groups)
+            _decide(group, options, result, edits_by_file, all_groups, book, written)
     _build_patches(result, edits_by_file)
+    _say_outside_edits(result)
     # The patch an edit lands in (a file reached through two symlinked roots is one patch).
     patch_of = {id(e): source.display for source, edits in edits_by_file.values() for e in edits}
     for group in all_groups:
         for finding in group.findings:  # resolved once every file of its group's edits is written
-            finding.fixed_by = tuple(sorted({patch_of.get(id(e), e.file) for e in group.edits}))
+            finding.fixed_by = tuple(sorted({patch_of.get(id(e), e.file) for e in group.edits}
+                                            | group.shared_site_files))
+    _say_moves(result, truth)
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.address or "", f.rule))
     return result
+
+
+def _say_outside_edits(result: Result) -> None:
+    """Reviewers must see that a patch reaches beyond the folders they asked tfkms to scan."""
+    for patch in result.patches:
+        if patch.display == ".." or patch.display.startswith(("../", "/")):
+            result.findings.append(Finding(
+                rule="TFKMS211", severity=Severity.INFO, hint=RULES["TFKMS211"].help,
+                message=f"the fix edits {patch.display}, outside the scanned paths (a module other roots may call)",
+                file=patch.display, line=1))
+
+
+def _say_moves(result: Result, truth: Truth) -> None:
+    """A finding about an object Terraform moves before it plans names the address it has in the state."""
+    for finding in result.findings:
+        previous = truth.moved.get(finding.root or "", {}).get(finding.address or "")
+        if previous is not None:
+            finding.message += f" (the state holds it as {previous}; Terraform moves it first)"
+
+
+def _collect_root(root: Root, truth: Truth, workspace: str | None, options: FixOptions,
+                  groups: dict[tuple[Path, int], FixGroup], result: Result) -> bool:
+    """Join the root's KMS instances with `truth` (one workspace's, when the root has several) and
+    add what each needs to its block's group. Whether any instance had cloud facts."""
+    aliases = alias_names_for_keys(root)
+    migrated_here = False
+    others = truth.unread_workspaces.get(root.display, [])
+    for module, resource in _blocks(root):
+        insts, disagreement = instances_from_state(truth.state_for(root), module, resource,
+                                                   expand_resource(resource, module))
+        note = _disagreement(insts, disagreement, module, resource)
+        if workspace is not None:  # terraform.workspace is known in this workspace's instances
+            insts = [ResourceInstance(i.resource, i.module, i.key, replace(i.scope, workspace=workspace))
+                     for i in insts]
+        if resource.mode != "managed" or resource.type not in (KEY_TYPE, SECRET_TYPE):
+            generic = add_generic_needs(groups, insts, truth)  # other types (tfkms.knowledge.forcenew)
+            for needs in generic:
+                needs.workspace = workspace
+                _drop_suppressed(needs, result)
+            if note is not None and any(needs.needs for needs in generic):
+                result.findings.append(_in_workspace(note, workspace))
+            continue
+        if note is not None:
+            result.findings.append(_in_workspace(note, workspace))
+        for inst in insts:
+            group = groups.setdefault((inst.resource.file.path, inst.resource.block.start), FixGroup(inst.resource))
+            group.instances.append(inst)
+            group.unread_workspaces.update(others)
+            cloud = (truth.key(inst, aliases.get(inst.address, [])) if inst.resource.type == KEY_TYPE
+                     else truth.secret(inst))
+            if cloud is None:
+                if truth.state_for(root) is not None and truth.state_instance(inst) is None:
+                    group.not_created.add(inst.address)  # the root's state does not hold it
+                if truth.has_cloud_facts and truth.state_instance(inst) is None:
+                    result.findings.append(_in_workspace(_unmatched(inst), workspace))
+                continue
+            migrated_here = True
+            needs = instance_needs(inst, cloud, root.provider_version, options.ignore_rotation,
+                                   _referenced_key_id(inst, truth))
+            needs.workspace = workspace
+            if workspace is not None:
+                for need in needs.needs:
+                    need.message = f"workspace {workspace}: {need.message}"
+            _drop_suppressed(needs, result)
+            if not cloud.dkms_instance_id and _migration_visible(root, truth):
+                if not needs.needs:
+                    result.findings.append(_in_workspace(
+                        _finding("TFKMS206", inst, "not migrated yet: nothing to patch"), workspace))
+                needs.rotation = []  # rotation is a post-migration matter
+            group.needs.append(needs)
+    return migrated_here
+
+
+def _in_workspace(finding: Finding, workspace: str | None) -> Finding:
+    if workspace is not None:
+        finding.message = f"workspace {workspace}: {finding.message}"
+    return finding
+
+
+def _blocks(root: Root) -> list[tuple[ModuleInstance, ResourceBlock]]:
+    """Every protected resource block of every module instance, also those config expands to no
+    instance (count = 0 here, or in a module call above: the state says what exists)."""
+    return [(module, resource) for module in root.modules + root.dormant_modules
+            for resource in module.dir.resources if resource.is_protected]
+
+
+def _disagreement(insts: list[ResourceInstance], disagreement: tuple[list[str], list[str]] | None,
+                  module: ModuleInstance, resource: ResourceBlock) -> Finding | None:
+    if disagreement is None or not insts:
+        return None
+    evaluated, held = disagreement
+    note = _finding("TFKMS210", insts[0],
+                    f"config evaluates to {', '.join(evaluated) or 'no instance'} with the values tfkms sees "
+                    "(variable defaults, terraform.tfvars, *.auto.tfvars); the state holds "
+                    f"{', '.join(held)}: tfkms follows the state")
+    note.address = module.address_prefix + resource.config_name  # the block here, not one instance
+    return note
 
 
 def _migration_visible(root: Root, truth: Truth) -> bool:
@@ -155,7 +226,8 @@ def _version_findings(root: Root, result: Result) -> None:
 
 
 def _decide(group: FixGroup, options: FixOptions, result: Result,
-            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], siblings: list[FixGroup]) -> None:
+            edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]], siblings: list[FixGroup],
+            book: SiteBook, written: dict[tuple[str, int, str], str]) -> None:
     needs = [n for inst_needs in group.needs for n in inst_needs.needs]
     rotation = sorted({r for inst_needs in group.needs for r in inst_needs.rotation})
     first = group.needs[0].inst
@@ -187,8 +259,8 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
                              Severity.ERROR)
                 result.findings.append(f)
         return
-    plan = plan_edits(group, needs, rotation, options, siblings)
-    edits = build_edits(group, plan, edits_by_file)
+    plan = plan_edits(group, needs, rotation, options, siblings, book)
+    edits = build_edits(group, plan, edits_by_file, written)
     before = len(result.findings)
     attached = False
     unfixed: set[int] = set()  # blocked findings: no edit fixes them, a human must

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tfkms.analysis.fix_strategy import EditPlan, FixGroup
+from tfkms.analysis.value_sites import Site
 from tfkms.config.model import ResourceBlock
 from tfkms.config.syntax import SourceFile
 from tfkms.patch import hcl_edits, json_edits
@@ -14,10 +15,12 @@ from tfkms.patch.literals import indent_multiline
 from tfkms.patch.model import Edit
 
 
-def build_edits(group: FixGroup, plan: EditPlan,
-                edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> list[Edit]:
+def build_edits(group: FixGroup, plan: EditPlan, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]],
+                written: dict[tuple[str, int, str], str] | None = None) -> list[Edit]:
+    """`written`: site key -> value already written by another group (a site is edited once)."""
     resource, source = group.resource, group.resource.file
     out: list[Edit] = []
+    sources = _sources(group) + [site.file for site, _ in plan.sites]
     try:
         if source.syntax == "json":
             out += _json_edits(source, resource, plan)
@@ -25,19 +28,26 @@ def build_edits(group: FixGroup, plan: EditPlan,
             out += _hcl_edits(source, resource, plan)
             if plan.thread is not None:
                 out += _thread_edits(group, plan)
+        for site, text in plan.sites:
+            if written is not None and site.key in written:
+                group.shared_site_files.add(site.file.display)  # written by another group's edits
+                continue
+            out += _site_edits(site, text)
     except CannotEdit as exc:
         for attribute in list(plan.reasons):
             plan.blocked[attribute] = str(exc)
         return []
+    if written is not None:
+        written.update({site.key: text for site, text in plan.sites})
     for edit in out:
-        path = _path_of(edit, group)
+        path = _path_of(edit, sources)
         # Keyed by the real file: two roots reaching one file through symlinks patch it once.
         edits_by_file.setdefault(path[0].resolve(), (path[1], []))[1].append(edit)
     return out
 
 
-def _path_of(edit: Edit, group: FixGroup) -> tuple[Path, SourceFile]:
-    for source in _sources(group):
+def _path_of(edit: Edit, sources: list[SourceFile]) -> tuple[Path, SourceFile]:
+    for source in sources:
         if source.display == edit.file:
             return source.path, source
     raise AssertionError(edit.file)
@@ -95,6 +105,28 @@ def _thread_edits(group: FixGroup, plan: EditPlan) -> list[Edit]:
         out += [hcl_edits.replace_value(call.file, existing, text)] if existing else hcl_edits.insert_attribute(
             call.file, call.block, variable, text)
     return out
+
+
+def _site_edits(site: Site, text: str) -> list[Edit]:
+    """The value written where a variable is set: a tfvars entry, a default, a module call argument."""
+    from tfkms.patch.layout import child_indent
+
+    source = site.file
+    if source.syntax == "json":
+        if "\n" in text or "(" in text:
+            raise CannotEdit(f"{source.display}: per-instance values are not written into .tf.json; "
+                             "use --strategy ignore-changes")
+        value = json.loads(text)
+        if site.attr is not None:
+            return [json_edits.replace_value(source, site.attr, value)]
+        assert site.block is not None
+        return json_edits.insert_attribute(source, site.block, site.name, value)
+    indent = child_indent(source, site.block) if site.block is not None else ""
+    text = indent_multiline(text, indent, source.newline)
+    if site.attr is not None:
+        return [hcl_edits.replace_value(source, site.attr, text)]
+    assert site.block is not None
+    return hcl_edits.insert_attribute(source, site.block, site.name, text)
 
 
 def _variables_file(group: FixGroup) -> SourceFile:

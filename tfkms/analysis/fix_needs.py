@@ -23,7 +23,7 @@ from tfkms.knowledge.versions import (
     ProviderVersion,
 )
 from tfkms.patch.hcl_edits import ignore_changes_names
-from tfkms.truth.model import CloudKey, CloudSecret
+from tfkms.truth.model import CloudKey, CloudResource, CloudSecret
 
 
 @dataclass
@@ -39,10 +39,11 @@ class Need:
 @dataclass
 class InstanceNeeds:
     inst: ResourceInstance
-    cloud: CloudKey | CloudSecret
+    cloud: CloudKey | CloudSecret | CloudResource  # CloudResource: other protected types (fix_generic)
     needs: list[Need] = field(default_factory=list)
     rotation: list[str] = field(default_factory=list)  # rotation attributes to ignore (--ignore-rotation)
     rotation_notes: list[str] = field(default_factory=list)
+    workspace: str | None = None  # the workspace whose state this is, when the root has several
 
 
 def ignored_attributes(inst: ResourceInstance) -> tuple[set[str], bool]:

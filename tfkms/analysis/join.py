@@ -31,33 +31,83 @@ def _merge(base: Any, fresh: Any) -> Any:
     return replace(base, **changes)
 
 
+# Freshness of a cloud source: on the same resource the fresher one's facts win (state, the oldest,
+# is the base they merge into, field by field).
+INVENTORY, LIVE = 1, 2
+
+
 @dataclass
 class Truth:
+    """Every cloud lookup is by region: (region, key id), (region, alias), (region, secret name).
+    An instance whose region tfkms cannot tell gets no cloud facts (region_notes says so)."""
+
     states: dict[str, StateFile] = field(default_factory=dict)  # root display -> state
     inventory: Inventory | None = None
-    _keys: dict[str, CloudKey] = field(default_factory=dict)
-    _secrets: dict[str, list[CloudSecret]] = field(default_factory=dict)  # "region/name" and "name"
-    _alias_keys: dict[str, CloudKey] = field(default_factory=dict)
+    moved: dict[str, dict[str, str]] = field(default_factory=dict)  # root -> address -> address in the state file
+    # A root with several workspaces: one state each; and workspaces on disk whose state was not read.
+    workspaces: dict[str, dict[str, StateFile]] = field(default_factory=dict)
+    unread_workspaces: dict[str, list[str]] = field(default_factory=dict)
+    _keys: dict[tuple[str, str], CloudKey] = field(default_factory=dict)  # (region, key id)
+    _secrets: dict[tuple[str, str], list[CloudSecret]] = field(default_factory=dict)  # (region, name)
+    _alias_keys: dict[tuple[str, str], CloudKey] = field(default_factory=dict)  # (region, alias)
+    _freshness: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (kind, region, id) -> source
 
     def __post_init__(self) -> None:
         if self.inventory is not None:
             self.index_inventory(self.inventory)
 
-    def index_inventory(self, inventory: Inventory) -> None:
+    def index_inventory(self, inventory: Inventory, live: bool = False) -> None:
+        """Index a snapshot (or, `live`, the API's answers). Whatever order sources come in, on each
+        key, alias and secret name the freshest source wins; two answers of one source both stay
+        (a KMS 1.0 secret and its migrated copy may share a name)."""
+        rank = LIVE if live else INVENTORY
+        taken: set[tuple[str, str, str]] = set()  # entries this source has already replaced
         for region, content in inventory.regions.items():
             for key in content.keys:
-                key = key if key.region else replace(key, region=region)
-                self._keys[key.key_id] = key
+                where = key.region or region
+                key = key if key.region else replace(key, region=where)
+                if self._takes(("key", where, key.key_id), rank, taken):
+                    self._keys[(where, key.key_id)] = key
                 for alias in key.aliases:
-                    self._alias_keys[alias] = key
+                    if self._takes(("alias", where, alias), rank, taken):
+                        self._alias_keys[(where, alias)] = key
             for secret in content.secrets:
-                secret = secret if secret.region else replace(secret, region=region)
-                self._secrets.setdefault(f"{region}/{secret.secret_name}", []).append(secret)
-                self._secrets.setdefault(secret.secret_name, []).append(secret)
+                where = secret.region or region
+                secret = secret if secret.region else replace(secret, region=where)
+                entry = ("secret", where, secret.secret_name)
+                fresh = entry not in taken
+                if self._takes(entry, rank, taken):
+                    if fresh:
+                        self._secrets[(where, secret.secret_name)] = []
+                    self._secrets[(where, secret.secret_name)].append(secret)
+
+    def _takes(self, entry: tuple[str, str, str], rank: int, taken: set[tuple[str, str, str]]) -> bool:
+        """Whether a source of freshness `rank` may write `entry` (an older source's answer is replaced)."""
+        if entry in taken:
+            return True
+        if self._freshness.get(entry, 0) > rank:
+            return False
+        self._freshness[entry] = rank
+        taken.add(entry)
+        return True
 
     @property
     def has_cloud_facts(self) -> bool:
         return bool(self._keys or self._secrets)
+
+    def workspace_views(self, root: Root) -> list[tuple[str | None, Truth]]:
+        """One view per workspace of the root (its state in place of the root's), else [(None, self)]."""
+        import copy
+
+        spaces = self.workspaces.get(root.display)
+        if not spaces:
+            return [(None, self)]
+        views: list[tuple[str | None, Truth]] = []
+        for name, state in sorted(spaces.items()):
+            view = copy.copy(self)  # shares the cloud indexes; only the root's state differs
+            view.states = {**self.states, root.display: state}
+            views.append((name, view))
+        return views
 
     def state_for(self, root: Root) -> StateFile | None:
         return self.states.get(root.display)
@@ -67,20 +117,22 @@ class Truth:
         return state.instances.get(inst.address) if state else None
 
     def key(self, inst: ResourceInstance, aliases: list[str] | None = None) -> CloudKey | None:
+        """State's facts, overridden by the cloud's for the same key id in the instance's region
+        (without state: the key one of its aliases names in that region)."""
         found = self.state_instance(inst)
         base = key_from_state(found) if found else None
+        region = inst.region
         fresh = None
-        if base is not None and base.key_id in self._keys:
-            fresh = self._keys[base.key_id]
-        elif base is None:
-            for alias in aliases or []:
-                if alias in self._alias_keys:
-                    fresh = self._alias_keys[alias]
-                    break
+        if region is not None:
+            if base is not None:
+                fresh = self._keys.get((region, base.key_id))
+            else:
+                fresh = next((self._alias_keys[(region, a)] for a in aliases or [] if (region, a) in self._alias_keys),
+                             None)
         return _merge(base, fresh)
 
     def _named(self, name: str, region: str | None) -> list[CloudSecret]:
-        return (self._secrets.get(f"{region}/{name}") if region else None) or self._secrets.get(name, [])
+        return self._secrets.get((region, name), []) if region else []
 
     def secret(self, inst: ResourceInstance, prefer_unmigrated: bool = False) -> CloudSecret | None:
         """Before migration a KMS 1.0 secret and an instance secret may share a name: `check`
@@ -96,12 +148,75 @@ class Truth:
         return _merge(base, fresh)
 
     def existing_secret(self, name: str, region: str | None) -> CloudSecret | None:
-        """A secret of that name already in the cloud (inventory/live), whatever manages it."""
+        """A migrated secret of that name already in the cloud (inventory/live) of `region`, whatever
+        manages it; None when the region is unknown."""
         migrated = [s for s in self._named(name, region) if s.dkms_instance_id]
         return migrated[0] if migrated else None
 
-    def key_by_id(self, key_id: str) -> CloudKey | None:
-        return self._keys.get(key_id)
+    def key_by_id(self, key_id: str, region: str) -> CloudKey | None:
+        return self._keys.get((region, key_id))
+
+    def regions_holding(self, kind: str, ident: str) -> list[str]:
+        """The regions whose cloud answers hold a key id ("key"), an alias ("alias") or a secret
+        name ("secret"): for messages only (a lookup never leaves its region)."""
+        tables: dict[str, dict[tuple[str, str], Any]] = {"key": self._keys, "alias": self._alias_keys,
+                                                         "secret": self._secrets}
+        table = tables[kind]
+        return sorted(region for region, name in table if name == ident)
+
+
+def region_notes(project: Project, truth: Truth) -> list[Finding]:
+    """With cloud answers (inventory or live) to look things up in: a warning for each KMS key or
+    secret whose region tfkms cannot tell (it gets no cloud facts: tfkms never guesses a region),
+    and a note for each whose name or id the answers hold only in other regions (not used)."""
+    if not truth.has_cloud_facts:
+        return []
+    spec = RULES["TFKMS204"]
+    notes: list[Finding] = []
+    for root in project.roots:
+        for inst in root.resource_instances():
+            if inst.resource.mode != "managed" or inst.resource.type not in (KEY_TYPE, SECRET_TYPE):
+                continue
+            severity, message = Severity.WARNING, None
+            reason = inst.region_unknown_reason
+            if reason is not None:
+                message = (f"region unknown: {reason}; tfkms looks cloud facts up by region and never guesses "
+                           "one: set `region` in that provider block (or ALICLOUD_REGION for a block without it)")
+            else:
+                message, has_state = _other_regions(inst, truth)
+                if has_state:
+                    severity = Severity.INFO
+            if message is None:
+                continue
+            notes.append(Finding(rule="TFKMS204", severity=severity, message=message, hint=spec.help,
+                                 address=inst.address, root=root.display, file=inst.resource.file.display,
+                                 line=inst.resource.block.line))
+    return notes
+
+
+def _other_regions(inst: ResourceInstance, truth: Truth) -> tuple[str | None, bool]:
+    """("not in REGION (the cloud answers hold it in OTHER only)", whether state has it) when the
+    instance's key id / secret name is absent from its region but present elsewhere."""
+    region = inst.region
+    found = truth.state_instance(inst)
+    if inst.resource.type == KEY_TYPE:
+        base = key_from_state(found) if found else None
+        if base is None:
+            return None, False  # matched through aliases: alias_names_for_keys knows them, not here
+        kind, ident, what = "key", base.key_id, f"key {base.key_id}"
+    else:
+        secret = secret_from_state(found) if found else None
+        name = secret.secret_name if secret else inst.value("secret_name")
+        if not isinstance(name, str):
+            return None, False
+        kind, ident, what = "secret", name, f"secret {name!r}"
+    held = truth.regions_holding(kind, ident)
+    if not held or region in held:
+        return None, False
+    then = ("facts from state only" if found is not None
+            else "nothing is known of this resource there")
+    return (f"{what} is not in the cloud answers for {region}, its provider's region (they hold it in "
+            f"{', '.join(held)}, another region: not used, lookups never cross regions); {then}"), found is not None
 
 
 def alias_names_for_keys(root: Root) -> dict[str, list[str]]:

@@ -85,6 +85,17 @@ _RULES = [
          "It was deleted outside Terraform, or the state points at another account/region: check before "
          "the next apply recreates it.",
          Severity.WARNING, "audit"),
+    Rule("TFKMS209", "ForceNew attribute the cloud reports is missing from config",
+         "Write the value the state reports into the resource, or ignore the attribute in lifecycle.",
+         Severity.ERROR, "fix"),
+    Rule("TFKMS210", "Config evaluates to other instances than the state holds",
+         "tfkms follows the state; check count/for_each and the variables your pipeline passes "
+         "(-var-file is not read by tfkms).",
+         Severity.INFO, "fix"),
+    Rule("TFKMS211", "The fix edits a file outside the scanned paths",
+         "Review the change with the module's other callers in mind; the value itself goes at the scanned "
+         "call sites.",
+         Severity.INFO, "fix"),
     Rule("TFKMS300", "Plan destroys or replaces a KMS key or secret",
          "Do not apply: run `tfkms fix` with the post-migration state and plan again.",
          Severity.ERROR, "guard"),

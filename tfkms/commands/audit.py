@@ -51,6 +51,6 @@ def audit(
     from tfkms.services import run_audit
 
     env = Environment.detect()
-    result = call_service(run_audit, scan_options(paths, exclude, provider_version, no_cache),
+    result = call_service(run_audit, scan_options(paths, exclude, provider_version, no_cache, None, env),
                           truth_options(state, inventory, live, region, endpoint, profile, env))
     exit_with(emit_report(result, report_format(fmt), output, env))

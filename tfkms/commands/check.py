@@ -57,7 +57,7 @@ def check(
     # None: the settings file decides, else software
     target_type = None if target is None else parse_choice(Target, target, "--target must be software or hardware")
     env = Environment.detect()
-    result = call_service(run_check, scan_options(paths, exclude, provider_version, no_cache, config),
+    result = call_service(run_check, scan_options(paths, exclude, provider_version, no_cache, config, env),
                           truth_options(state, inventory, live, region, endpoint, profile, env),
                           None if target_type is None else target_type.value)
     result.options["batches"] = batches

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
+
+# What Terraform's alicloud provider reads when a provider block leaves `region` out, in its order.
+REGION_VARIABLES = ("ALIBABA_CLOUD_REGION", "ALICLOUD_REGION")
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class Environment:
     stdin_isatty: bool
     colors: bool  # stdout is a terminal and NO_COLOR (https://no-color.org) is not set
     terminal_width: int
+    # ALIBABA_CLOUD_REGION / ALICLOUD_REGION: the region of a provider block that sets none
+    default_region: str | None = None
 
     @classmethod
     def detect(cls) -> Environment:
@@ -33,7 +39,17 @@ class Environment:
             stdin_isatty=_isatty(sys.stdin),
             colors=stdout_isatty and "NO_COLOR" not in os.environ,
             terminal_width=shutil.get_terminal_size().columns,
+            default_region=region_from_environment(os.environ),
         )
+
+
+def region_from_environment(environ: Mapping[str, str]) -> str | None:
+    """The region the alicloud provider falls back on: the first of REGION_VARIABLES set (blank is unset)."""
+    for name in REGION_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def _isatty(stream: object) -> bool:

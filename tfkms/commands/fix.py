@@ -63,7 +63,7 @@ def fix(
     env = Environment.detect()
     # strategy None: the settings file decides, else auto
     fix_options = FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
-    result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config),
+    result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config, env),
                           truth_options(state, inventory, live, region, endpoint, profile, env), fix_options,
                           write=write)
     exit_with(emit_report(result, report_format(fmt), output, env))

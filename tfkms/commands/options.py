@@ -94,15 +94,19 @@ def parse_state_flag(value: str) -> StateSource:
 
 
 def scan_options(paths: list[Path], exclude: list[str] | None, provider_version: str | None, no_cache: bool,
-                 config: Path | None = None) -> ScanOptions:
+                 config: Path | None = None, env: Environment | None = None) -> ScanOptions:
+    """`env`: its ALIBABA_CLOUD_REGION / ALICLOUD_REGION is the region of a provider block without one."""
     from tfkms.services import ScanOptions
 
-    return ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config)
+    return ScanOptions(paths, exclude or [], provider_version, not no_cache, config=config,
+                       default_region=env.default_region if env is not None else None)
 
 
 def truth_options(state: list[str] | None, inventory: Path | None, live: bool, region: list[str] | None,
                   endpoint: str | None, profile: str | None, env: Environment) -> TruthOptions:
     from tfkms.services import TruthOptions
 
+    stream = env.stdin
+    read = (lambda: stream.buffer.read()) if stream is not None else None
     return TruthOptions([parse_state_flag(value) for value in state or []], inventory, live, region or [],
-                        endpoint, profile, progress=env.stderr_isatty)
+                        endpoint, profile, progress=env.stderr_isatty, stdin=read)

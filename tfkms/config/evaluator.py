@@ -343,6 +343,8 @@ class _HclEvaluator:
         elif root == "count" and scope.has_count and steps and steps[0] == "index":
             value = _count_index(scope.count_index)
             rest = steps[1:]
+        elif root == "terraform" and len(steps) == 1 and steps[0] == "workspace" and is_known(scope.workspace):
+            value, rest = scope.workspace, []
         else:
             names = [s for s in trav if isinstance(s, str)]
             address = ".".join(names[:3] if root == "data" else names[:2])

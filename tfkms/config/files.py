@@ -134,8 +134,12 @@ def redact_fed(sources: list[SourceFile]) -> None:
 
 
 def _is_kms_block(block: Block) -> bool:
-    """A KMS resource or data source: its trees are always kept (tfkms evaluates them)."""
-    return block.type in ("resource", "data") and bool(block.labels) and block.labels[0].startswith("alicloud_kms")
+    """A KMS resource or data source, or a resource of a type tfkms protects the same way
+    (tfkms.knowledge.forcenew): its trees are always kept (tfkms evaluates them)."""
+    from tfkms.knowledge.forcenew import PROTECTED_TYPES
+
+    return block.type in ("resource", "data") and bool(block.labels) and (
+        block.labels[0].startswith("alicloud_kms") or block.labels[0] in PROTECTED_TYPES)
 
 
 def _redact(attr: Attribute) -> None:

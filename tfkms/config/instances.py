@@ -19,9 +19,26 @@ from tfkms.knowledge.versions import ProviderVersion
 
 @dataclass
 class ProviderBinding:
+    """One alicloud provider configuration as a module sees it: `ref` is its name in the module that
+    declared it (`alicloud`, `alicloud.sh`); `block` is None for the implicit default configuration of
+    a root that declares none. `region_source` says where `region` came from: "config" (the block's
+    `region`), "environment" (ALIBABA_CLOUD_REGION / ALICLOUD_REGION, which Terraform's provider reads
+    when the block leaves `region` out), "expression" (a `region` tfkms cannot evaluate: region None),
+    "unset" (no `region`, no environment default: region None)."""
+
     ref: str
     region: str | None
     block: ProviderBlock | None
+    region_source: str = "config"
+
+    @property
+    def why_unknown(self) -> str:
+        """Why `region` is None, for messages."""
+        where = (f"provider {self.ref} ({self.block.file.display}:{self.block.block.line})" if self.block
+                 else f"the implicit default provider {self.ref} (no provider block)")
+        if self.region_source == "expression":
+            return f"{where} sets region to a value tfkms cannot evaluate"
+        return f"{where} sets no region and ALIBABA_CLOUD_REGION / ALICLOUD_REGION is not set"
 
 
 @dataclass
@@ -72,17 +89,31 @@ class ResourceInstance:
         return f"{self.module.config_prefix}{self.resource.config_name}"
 
     @property
-    def provider(self) -> ProviderBinding | None:
+    def provider_ref(self) -> str:
+        """The provider configuration the resource names (`provider = alicloud.sh`), else the default."""
         attr = self.resource.attr("provider")
-        ref = PROVIDER_NAME
-        if attr is not None:
-            ref = _provider_ref(attr) or ref
-        return self.module.providers.get(ref)
+        ref = _provider_ref(attr) if attr is not None else None
+        return ref or PROVIDER_NAME
+
+    @property
+    def provider(self) -> ProviderBinding | None:
+        """The configuration it is bound to; None when its module has none of that name."""
+        return self.module.providers.get(self.provider_ref)
 
     @property
     def region(self) -> str | None:
+        """The region its provider configuration targets; None when tfkms cannot tell (never a guess)."""
         binding = self.provider
         return binding.region if binding else None
+
+    @property
+    def region_unknown_reason(self) -> str | None:
+        """Why `region` is None (None when the region is known)."""
+        binding = self.provider
+        if binding is None:
+            where = self.module.config_prefix.rstrip(".") or "the root module"
+            return f"{where} has no provider configuration {self.provider_ref}"
+        return None if binding.region else binding.why_unknown
 
     def value(self, name: str) -> Any:
         """The evaluated argument, None when absent, Unknown when not statically known."""
@@ -100,15 +131,18 @@ class Root:
     version_file: str | None = None
     version_line: int | None = None
     modules: list[ModuleInstance] = field(default_factory=list)
+    dormant_modules: list[ModuleInstance] = field(default_factory=list)  # calls config expands to no instance
 
     @property
     def display(self) -> str:
         return self.dir.display
 
-    def resource_instances(self, kms_only: bool = True) -> Iterator[ResourceInstance]:
+    def resource_instances(self, kms_only: bool = True, protected: bool = False) -> Iterator[ResourceInstance]:
+        """KMS resource instances; with `protected`, also the other types `fix` protects
+        (tfkms.knowledge.forcenew); with `kms_only=False`, every resource."""
         for module in self.modules:
             for resource in module.dir.resources:
-                if kms_only and not resource.is_kms:
+                if kms_only and not (resource.is_protected if protected else resource.is_kms):
                     continue
                 yield from expand_resource(resource, module)
 

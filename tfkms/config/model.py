@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from tfkms.address import format_key
 from tfkms.config.evaluator import evaluate
 from tfkms.config.syntax import Attribute, Block, Expr, SourceFile
 from tfkms.errors import InputProblem
@@ -37,6 +39,14 @@ class ResourceBlock(_Declared):
     @property
     def is_kms(self) -> bool:
         return self.type.startswith(KMS_PREFIX)
+
+    @property
+    def is_protected(self) -> bool:
+        """A KMS resource, or another type whose ForceNew attributes tfkms protects
+        (tfkms.knowledge.forcenew, e.g. alicloud_oos_secret_parameter)."""
+        from tfkms.knowledge.forcenew import PROTECTED_TYPES
+
+        return self.is_kms or self.type in PROTECTED_TYPES
 
 
 @dataclass
@@ -76,6 +86,24 @@ class VariableDecl(_Declared):
 
 
 @dataclass
+class MovedBlock:
+    """`moved { from = X  to = Y }`, each address as Terraform prints it: `alicloud_kms_key.a`,
+    `alicloud_kms_key.b[0]`, `alicloud_kms_key.k["a"]`, `module.x.alicloud_kms_key.k`, `module.x[0]`
+    (tfkms.address grammar). In `.tf.json`, `"moved": [{"from": "...", "to": "..."}]`; there `block`
+    is made from the JSON object (attributes `from`/`to` with their spans).
+
+    An address tfkms cannot read (missing, not a plain traversal such as a quoted string or a
+    function call, an index that is not a literal whole number or string) is None: the block is
+    kept, not dropped and not reported, so that whoever applies moves decides what to do with a
+    half-known one (Terraform itself refuses such a block)."""
+
+    from_address: str | None
+    to_address: str | None
+    block: Block
+    file: SourceFile
+
+
+@dataclass
 class VersionConstraint:
     constraint: str
     file: SourceFile
@@ -96,11 +124,21 @@ class ModuleDir:
     variables: dict[str, VariableDecl] = field(default_factory=dict)
     locals: dict[str, Expr] = field(default_factory=dict)
     alicloud_constraints: list[VersionConstraint] = field(default_factory=list)
+    moved: list[MovedBlock] = field(default_factory=list)
+    # Problems for which Terraform refuses the whole module (a duplicate declaration): every root
+    # that uses this directory is judged on nothing and patched nowhere. Also in `problems`.
+    config_errors: list[InputProblem] = field(default_factory=list)
+    _declared: dict[tuple[str, ...], tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def add_file(self, source: SourceFile) -> None:
         self.files.append(source)
+        override = _is_override_file(source.path.name)
+        if source.syntax == "json" and "moved" in source.attributes:
+            self.moved.extend(_json_moved(source, source.attributes["moved"]))
         for block in source.blocks:
             kind, labels = block.type, block.labels
+            if not override:
+                self._check_unique(block, source)
             if kind in ("resource", "data") and len(labels) == 2:
                 mode = "managed" if kind == "resource" else "data"
                 self.resources.append(ResourceBlock(mode, labels[0], labels[1], block, source))
@@ -118,6 +156,32 @@ class ModuleDir:
                     self.locals[name] = attr.expr
             elif kind == "terraform":
                 self._read_required_providers(block, source)
+            elif kind == "moved" and not labels:
+                self.moved.append(MovedBlock(_moved_address(block.attributes.get("from")),
+                                             _moved_address(block.attributes.get("to")), block, source))
+
+    def _check_unique(self, block: Block, source: SourceFile) -> None:
+        """A second declaration of one address (in any file of the directory): Terraform's
+        "Duplicate ... configuration" error, naming both places. Override files merge, never clash."""
+        kind, labels = block.type, block.labels
+        if kind in ("resource", "data", "module", "variable", "output") and labels:
+            keys = [(kind, *labels)]
+        elif kind == "provider" and len(labels) == 1:
+            alias_attr = block.attributes.get("alias")
+            alias = evaluate(alias_attr.expr) if alias_attr else None
+            keys = [(kind, labels[0], alias if isinstance(alias, str) else "")]
+        elif kind == "locals":
+            keys = [("local", name) for name in block.attributes]
+        else:
+            return
+        for key in keys:
+            line = block.attributes[key[1]].line if kind == "locals" else block.line
+            first = self._declared.setdefault(key, (source.display, line))
+            if first == (source.display, line):
+                continue
+            problem = InputProblem(source.display, line, None, _duplicate_message(key, f"{first[0]}:{first[1]}"))
+            self.config_errors.append(problem)
+            self.problems.append(problem)
 
     def _read_required_providers(self, block: Block, source: SourceFile) -> None:
         for rp in block.child_blocks("required_providers"):
@@ -141,3 +205,86 @@ class ModuleDir:
                 if isinstance(value, str):
                     return value, attr.line if attr else block.line
         return None
+
+
+def _is_override_file(name: str) -> bool:
+    """`override.tf`, `x_override.tf` (and .tf.json): merged into the blocks they name."""
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _duplicate_message(key: tuple[str, ...], first: str) -> str:
+    """Terraform's words for a second declaration, with where the first one is."""
+    kind, name = key[0], key[-1]
+    refused = "; Terraform refuses this configuration: remove or rename one of them"
+    if kind in ("resource", "data"):
+        noun = "resource" if kind == "resource" else "data resource"
+        return (f"duplicate {kind} \"{key[1]}\" configuration: a {key[1]} {noun} named \"{name}\" was "
+                f"already declared at {first}{refused}")
+    if kind == "provider":
+        shown = f"{key[1]}.{name}" if name else key[1]
+        return f"duplicate provider configuration {shown!r}: already configured at {first}{refused}"
+    words = {"module": "module call", "variable": "variable", "output": "output", "local": "local value"}
+    return f"duplicate {words[kind]} \"{name}\": already declared at {first}{refused}"
+
+
+def _moved_address(attr: Attribute | None) -> str | None:
+    """The address a `moved` block's `from`/`to` names, as Terraform prints it, or None."""
+    if attr is None or attr.expr.redacted:
+        return None
+    if attr.expr.syntax == "json":
+        node = attr.expr.tree()
+        if node is None or node.kind != "string":
+            return None
+        from tfkms.config.hcl_parser import parse_expression
+
+        parsed = parse_expression(node.value)
+        return _traversal_address(parsed.tree()) if parsed is not None else None
+    return _traversal_address(attr.expr.tree())
+
+
+def _traversal_address(node: Any) -> str | None:
+    from tfkms.config.hcl_tree import significant
+    from tfkms.config.traversal import traversal_of
+
+    steps = traversal_of(node) if node is not None else None
+    if not steps:
+        return None
+    out = str(steps[0])
+    for step in steps[1:]:
+        if isinstance(step, str):
+            out += "." + step
+            continue
+        index = step[1]
+        if index.data == "short_index":  # a.0: Terraform's legacy index syntax
+            key: Any = int(str(index.children[1]))
+        else:
+            inner = significant(index)
+            key = evaluate(Expr("hcl", inner[0], 0, 0, 0, 0, "")) if len(inner) == 1 else None
+        if isinstance(key, bool) or not isinstance(key, (int, str)) or (isinstance(key, int) and key < 0):
+            return None
+        out += format_key(int(key) if isinstance(key, int) else str(key))
+    return out
+
+
+def _json_moved(source: SourceFile, attr: Attribute) -> list[MovedBlock]:
+    """`"moved": [{"from": "a.b", "to": "a.c"}, ...]` (or one object) of a .tf.json file."""
+    node = attr.expr.tree()
+    if node is None:
+        return []
+    objects = node.items if node.kind == "array" else [node]
+    out = []
+    for obj in objects:
+        if obj.kind != "object":
+            continue
+        attributes = {}
+        for name, key_start, value in obj.members:
+            expr = Expr("json", value, value.start, value.end, source.line_of(value.start),
+                        source.line_of(value.end), source.text[value.start:value.end])
+            attributes[name] = Attribute(name, key_start, value.end, source.line_of(key_start),
+                                         source.line_of(value.end), expr)
+        block = Block("moved", [], obj.start, obj.end, source.line_of(obj.start), source.line_of(obj.end),
+                      obj.start, obj.end - 1, attributes=attributes, syntax="json", json_node=obj)
+        out.append(MovedBlock(_moved_address(attributes.get("from")), _moved_address(attributes.get("to")),
+                              block, source))
+    return out

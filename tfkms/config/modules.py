@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tfkms.address import UNKNOWN_KEY
 from tfkms.config.evaluator import evaluate
 from tfkms.config.instances import ModuleInstance, ProviderBinding, Root, expand_keys
 from tfkms.config.loader import Loader, read_modules_json
@@ -66,16 +67,33 @@ def _child_scope(module_dir: ModuleDir, call: ModuleCall, parent_scope: Scope) -
     return _module_scope(module_dir, arguments)
 
 
-def _bind_providers(module_dir: ModuleDir, scope: Scope, inherited: dict[str, ProviderBinding]
-                    ) -> dict[str, ProviderBinding]:
+def _bind_providers(module_dir: ModuleDir, scope: Scope, inherited: dict[str, ProviderBinding],
+                    default_region: str | None) -> dict[str, ProviderBinding]:
+    """The configurations a module sees: those passed or inherited from its caller, overridden by
+    the module's own `provider "alicloud"` blocks. A block without `region` gets the provider's
+    environment default (`default_region`, from ALIBABA_CLOUD_REGION / ALICLOUD_REGION); a `region`
+    tfkms cannot evaluate is unknown (None), never the environment's."""
     bindings = dict(inherited)
     for provider in module_dir.providers:
         if provider.name != PROVIDER_NAME:
             continue
         attr = provider.attr("region")
-        region = evaluate(attr.expr, scope) if attr else None
-        bindings[provider.ref] = ProviderBinding(provider.ref, region if isinstance(region, str) else None, provider)
+        if attr is None:
+            bindings[provider.ref] = ProviderBinding(provider.ref, default_region, provider,
+                                                     "environment" if default_region else "unset")
+            continue
+        region = evaluate(attr.expr, scope)
+        known = isinstance(region, str) and region != ""
+        bindings[provider.ref] = ProviderBinding(provider.ref, region if known else None, provider,
+                                                 "config" if known else "expression")
     return bindings
+
+
+def _root_providers(module_dir: ModuleDir, scope: Scope, default_region: str | None) -> dict[str, ProviderBinding]:
+    """A root without a `provider "alicloud"` block still has the default configuration: Terraform
+    makes an empty one, whose region comes from the environment."""
+    implicit = ProviderBinding(PROVIDER_NAME, default_region, None, "environment" if default_region else "unset")
+    return _bind_providers(module_dir, scope, {PROVIDER_NAME: implicit}, default_region)
 
 
 def _call_providers(call: ModuleCall, parent: dict[str, ProviderBinding]) -> dict[str, ProviderBinding]:
@@ -106,19 +124,22 @@ def _call_providers(call: ModuleCall, parent: dict[str, ProviderBinding]) -> dic
 class ModuleExpander:
     """Builds roots from module directories, loading called modules through one Loader."""
 
-    def __init__(self, loader: Loader) -> None:
+    def __init__(self, loader: Loader, default_region: str | None = None) -> None:
         self.loader = loader
+        self.default_region = default_region  # the provider's environment default (ALICLOUD_REGION)
 
     def root(self, module_dir: ModuleDir, base: Path) -> Root:
         root = Root(dir=module_dir, base=base, modules_json=read_modules_json(module_dir.path))
         scope = _root_scope(module_dir)
         top = ModuleInstance(root=root, steps=(), dir=module_dir, scope=scope,
-                             providers=_bind_providers(module_dir, scope, {}), kinds=(), calls=())
+                             providers=_root_providers(module_dir, scope, self.default_region), kinds=(), calls=())
         self.expand(root, top, ())
         return root
 
-    def expand(self, root: Root, parent: ModuleInstance, call_names: tuple[str, ...]) -> None:
-        root.modules.append(parent)
+    def expand(self, root: Root, parent: ModuleInstance, call_names: tuple[str, ...], dormant: bool = False) -> None:
+        """`dormant`: a module instance config expands to none of (count = 0, for_each = [] with the
+        values tfkms sees); kept apart in root.dormant_modules, where `fix` matches it with the state."""
+        (root.dormant_modules if dormant else root.modules).append(parent)
         if len(parent.steps) >= MAX_MODULE_DEPTH:
             return
         for call in sorted(parent.dir.module_calls.values(), key=lambda c: c.name):
@@ -128,13 +149,19 @@ class ModuleExpander:
             kind, source, child_dir = resolved
             if any(m.dir.path.resolve() == child_dir.path.resolve() for m in _ancestors(root, parent)):
                 continue  # a module calling itself: Terraform rejects it; do not loop
-            for key, call_scope in expand_keys(call.attr("count"), call.attr("for_each"), parent.scope):
+            keys = expand_keys(call.attr("count"), call.attr("for_each"), parent.scope)
+            asleep = dormant or not keys
+            if not keys:  # stand-in for the instances a pipeline's own variables may give it
+                keys = [(UNKNOWN_KEY, parent.scope.with_count(UNKNOWN) if call.attr("count") is not None
+                         else parent.scope.with_each(UNKNOWN, UNKNOWN))]
+            for key, call_scope in keys:
                 scope = _child_scope(child_dir, call, call_scope)
-                providers = _bind_providers(child_dir, scope, _call_providers(call, parent.providers))
+                providers = _bind_providers(child_dir, scope, _call_providers(call, parent.providers),
+                                            self.default_region)
                 child = ModuleInstance(root=root, steps=parent.steps + ((call.name, key),), dir=child_dir,
                                        scope=scope, providers=providers, kinds=parent.kinds + (kind,),
                                        calls=parent.calls + (call,), source=source)
-                self.expand(root, child, call_names + (call.name,))
+                self.expand(root, child, call_names + (call.name,), asleep)
 
     def resolve(self, root: Root, parent: ModuleInstance, call: ModuleCall, key: tuple[str, ...]
                 ) -> tuple[str, str, ModuleDir] | None:
@@ -155,4 +182,5 @@ class ModuleExpander:
 
 
 def _ancestors(root: Root, module: ModuleInstance) -> list[ModuleInstance]:
-    return [m for m in root.modules if module.steps[:len(m.steps)] == m.steps and m is not module]
+    return [m for m in root.modules + root.dormant_modules
+            if module.steps[:len(m.steps)] == m.steps and m is not module]

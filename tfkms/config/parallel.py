@@ -27,7 +27,7 @@ MIN_FILES_FOR_POOL = 24  # below this, starting processes costs more than it sav
 LARGE_FILE_BYTES = 256 * 1024  # a file this big goes to a worker anyway: only a worker can be timed out
 # Part of the cache key: raise it when the pickled syntax classes change shape, so entries
 # written by an older layout are never loaded (2: every HCL Expr carries its `reparse`).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass

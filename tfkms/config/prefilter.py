@@ -14,14 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
+from tfkms.knowledge.forcenew import PROTECTED_TYPES
 
 KMS_MARK = b"alicloud_kms"
+# Other types `fix` protects (tfkms.knowledge.forcenew): a directory declaring only those matters too.
+_OTHER_MARKS = tuple(t.encode() for t in sorted(PROTECTED_TYPES))
+_OTHER = b"|".join(re.escape(m) for m in _OTHER_MARKS) or b"(?!)"
 # A KMS resource or data source is declared only by a block header (HCL) or a type key (JSON);
 # a mere mention (a comment, a kms_key_id argument) does not make a directory relevant.
-_KMS_BLOCK = re.compile(rb'(?:^(?:\xef\xbb\xbf)?|\n)[ \t]*(?:resource|data)[ \t]+"?alicloud_kms_'  # HCL block header
-                        rb'|"alicloud_kms_[a-z_]+"\s*:')  # JSON type key
+_KMS_BLOCK = re.compile(rb'(?:^(?:\xef\xbb\xbf)?|\n)[ \t]*(?:resource|data)[ \t]+"?(?:alicloud_kms_|(?:'
+                        + _OTHER + rb')\b)'  # HCL block header
+                        rb'|"(?:alicloud_kms_[a-z_]+|' + _OTHER + rb')"\s*:')  # JSON type key
 _LOCAL_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}[/\\][^"]*)"')
 _ANY_MODULE = re.compile(rb'\bmodule\b')
+
+
+def _declares_kms(data: bytes) -> bool:
+    return (KMS_MARK in data or any(m in data for m in _OTHER_MARKS)) and _KMS_BLOCK.search(data) is not None
 
 
 @dataclass
@@ -33,7 +42,7 @@ class DirBytes:
 
     @property
     def mentions_kms(self) -> bool:
-        return any(KMS_MARK in data and _KMS_BLOCK.search(data) for data in self.files.values())
+        return any(_declares_kms(data) for data in self.files.values())
 
     def local_calls(self) -> set[Path]:
         out: set[Path] = set()
@@ -53,7 +62,7 @@ class DirBytes:
                 if name.endswith((".tf", ".tf.json")):
                     try:
                         data = (Path(folder) / name).read_bytes()
-                        if KMS_MARK in data and _KMS_BLOCK.search(data):
+                        if _declares_kms(data):
                             return True
                     except OSError:
                         continue

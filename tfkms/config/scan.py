@@ -33,7 +33,9 @@ class Project:
 
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
                   cache: ParseCache | None = None, workers: int | None = None,
-                  prefilter: bool = True) -> Project:
+                  prefilter: bool = True, default_region: str | None = None) -> Project:
+    """`default_region`: the region a provider configuration without `region` targets (the command
+    reads ALIBABA_CLOUD_REGION / ALICLOUD_REGION, as Terraform's provider does; None: unknown)."""
     # parallel is imported here, not at the top: multiprocessing is only needed once a scan runs.
     from tfkms.config.parallel import ParsePool, default_workers
 
@@ -42,14 +44,15 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
     pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read
     try:
-        return _build(walked, provider_version, cache, workers, prefilter, pool)
+        return _build(walked, provider_version, cache, workers, prefilter, pool, default_region)
     finally:
         if pool is not None:
             pool.close()
 
 
 def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: ProviderVersion | None,
-           cache: ParseCache | None, workers: int | None, prefilter: bool, pool: ParsePool | None) -> Project:
+           cache: ParseCache | None, workers: int | None, prefilter: bool, pool: ParsePool | None,
+           default_region: str | None = None) -> Project:
     from tfkms.config.parallel import parse_files, store_parsed
 
     problems: list[InputProblem] = []
@@ -76,8 +79,9 @@ def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: Provide
     for base, module_dir in candidates:
         if module_dir.path.resolve() in called:
             continue
-        root = ModuleExpander(loaders[base]).root(module_dir, base)
+        root = ModuleExpander(loaders[base], default_region).root(module_dir, base)
         assign_provider_version(root, provider_version, problems)
+        _refuse_invalid(root)
         roots.append(root)
     for loader in loaders.values():
         problems.extend(loader.all_problems())
@@ -136,6 +140,17 @@ def _cheap_checks(skipped: list[DirBytes], base: Path) -> list[InputProblem]:
             except InputFileError as exc:
                 out.append(exc.problem)
     return out
+
+
+def _refuse_invalid(root: Root) -> None:
+    """A root whose configuration Terraform refuses (a duplicate declaration in it or in a module it
+    calls: ModuleDir.config_errors, already among the problems, so the run exits 1) is judged on
+    nothing: no module instances, so no finding, no edit and no write for it. Other roots go on."""
+    refused = [m.dir for m in root.modules if m.dir.config_errors]
+    if refused:
+        logs.get("config").info("root %s: Terraform refuses its configuration (%s); not analysed", root.display,
+                                "; ".join(p.render() for d in refused for p in d.config_errors))
+        root.modules = []
 
 
 def _dedupe(problems: list[InputProblem]) -> list[InputProblem]:

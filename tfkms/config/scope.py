@@ -34,6 +34,7 @@ class Scope:
     has_each: bool = False
     has_count: bool = False
     bindings: dict[str, Any] = field(default_factory=dict)  # symbols of an enclosing for expression
+    workspace: Any = UNKNOWN  # terraform.workspace: known when the truth is one workspace's state
     _locals: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
 

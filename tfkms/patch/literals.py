@@ -11,15 +11,35 @@ def hcl_string(value: Any) -> str:
 
 
 def by_count_index(values: dict[int, Any]) -> str:
-    """`["a", null][count.index]`: one entry per index up to the highest, null where unknown."""
-    return "[" + ", ".join(hcl_string(values.get(i)) for i in range(max(values) + 1)) + "][count.index]"
+    """`lookup({ "0" = "kst-a", "1" = null }, count.index, null)`: one entry per index up to the
+    highest, null where unknown. A lookup, not `[...][count.index]`: an index the map lacks (the
+    team raised `count`) gives null instead of Terraform's "Invalid index"."""
+    return _lookup({str(i): values.get(i) for i in range(max(values) + 1)}, "count.index")
 
 
 def by_each_key(values: dict[str, Any]) -> str:
-    """A map keyed by each.key, one aligned line per key (null = not migrated)."""
-    width = max(len(json.dumps(k, ensure_ascii=False)) for k in values)
-    lines = [f"{json.dumps(k, ensure_ascii=False).ljust(width)} = {hcl_string(values[k])}" for k in sorted(values)]
-    return "{\n" + "\n".join(lines) + "\n}[each.key]"
+    """`lookup({ "a" = "kst-a", "b" = null }, each.key, null)`, one aligned line per key for
+    several keys (null = not migrated). A lookup, not `{...}[each.key]`: a key the map lacks (a
+    tenant added later) gives null instead of Terraform's "Invalid index"."""
+    return _lookup({k: values[k] for k in sorted(values)}, "each.key")
+
+
+def by_workspace(values: dict[str, Any], fallback: str = "null") -> str:
+    """`lookup({ "dev" = null, "prod" = "kst-a" }, terraform.workspace, FALLBACK)`: one config, a
+    value per workspace; a workspace the map lacks gets FALLBACK (HCL text: what config said)."""
+    return _lookup({k: values[k] for k in sorted(values)}, "terraform.workspace", fallback)
+
+
+def _lookup(entries: dict[str, Any], key: str, fallback: str = "null") -> str:
+    """`lookup(MAP, KEY, null)` over entries in their order; MAP on one line for one entry, else
+    one line per entry with the `=` aligned (as `terraform fmt` lays it out)."""
+    keys = {k: json.dumps(k, ensure_ascii=False) for k in entries}
+    if len(entries) == 1:
+        (k, v), = entries.items()
+        return f"lookup({{ {keys[k]} = {hcl_string(v)} }}, {key}, {fallback})"
+    width = max(len(q) for q in keys.values())
+    lines = [f"{keys[k].ljust(width)} = {hcl_string(v)}" for k, v in entries.items()]
+    return "lookup({\n" + "\n".join(lines) + f"\n}}, {key}, {fallback})"
 
 
 def indent_multiline(value: str, indent: str, nl: str) -> str:

@@ -6,6 +6,7 @@ They hold only allowlisted, non-secret attributes: no secret value can be stored
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 MIGRATED_PREFIX = "kst-"
 
@@ -49,6 +50,29 @@ class CloudSecret:
     @property
     def migrated(self) -> bool:
         return bool(self.dkms_instance_id)
+
+
+@dataclass(frozen=True)
+class CloudResource:
+    """A resource of another type (e.g. alicloud_oos_secret_parameter) as the state reports it:
+    only its allowlisted, non-sensitive attributes. Attributes read as fields
+    (`cloud.dkms_instance_id`); one the state does not hold reads as None."""
+
+    type: str
+    address: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.__dict__.get("attributes", {}).get(name)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.address))
+
+    @property
+    def migrated(self) -> bool:
+        return bool(self.attributes.get("dkms_instance_id"))
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,15 @@ from typing import Any
 from tfkms.address import format_key
 from tfkms.errors import InputFileError, InputProblem
 from tfkms.jsonio import JsonError, decode_json
-from tfkms.truth.model import CloudKey, CloudSecret
+from tfkms.knowledge.forcenew import state_attribute_names
+from tfkms.truth.model import CloudKey, CloudResource, CloudSecret
 
 ALLOWED_ATTRIBUTES = frozenset({
     "id", "key_id", "arn", "dkms_instance_id", "protection_level", "key_spec", "key_usage", "origin",
     "status", "key_state", "is_enabled", "automatic_rotation", "rotation_interval", "encryption_key_id",
     "secret_name", "secret_type", "enable_automatic_rotation", "alias_name", "key_version_id",
     "primary_key_version",
-})
+}) | (state_attribute_names() - {"private_key_data_file"})  # ForceNew attributes of other protected types
 # Structural keys of the two state shapes; everything else is dropped while decoding.
 _STRUCTURE = frozenset({
     "version", "terraform_version", "serial", "lineage", "resources", "module", "mode", "type", "name",
@@ -178,6 +179,11 @@ def key_from_state(inst: StateInstance) -> CloudKey:
         dkms_instance_id=_text(inst.get("dkms_instance_id")),
         primary_key_version=_text(inst.get("primary_key_version")),
     )
+
+
+def resource_from_state(inst: StateInstance) -> CloudResource:
+    """Any other resource type: the allowlisted attributes the state holds (never a secret)."""
+    return CloudResource(type=inst.type, address=inst.address, attributes=dict(inst.attributes))
 
 
 def secret_from_state(inst: StateInstance) -> CloudSecret:

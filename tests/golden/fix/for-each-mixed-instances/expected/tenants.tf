@@ -18,11 +18,11 @@ resource "alicloud_kms_key" "tenant" {
   tags = {
     tenant = each.key
   }
-  dkms_instance_id = {
+  dkms_instance_id = lookup({
     "acme"    = "kst-hzzqfghacizu6kgh8xc8l"
     "globex"  = "kst-hzzg9l37bthvt6vxeufcj"
     "initech" = null
-  }[each.key]
+  }, each.key, null)
 }
 
 resource "alicloud_kms_alias" "tenant" {

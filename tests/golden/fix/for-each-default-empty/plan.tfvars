@@ -1,0 +1,2 @@
+tenants      = ["acme", "globex"]
+tenant_token = "CANARY-s3cr3t-7f3a9"

@@ -1,0 +1,1 @@
+audit_token = "CANARY-s3cr3t-7f3a9"

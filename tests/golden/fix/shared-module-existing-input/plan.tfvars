@@ -1,0 +1,1 @@
+secret_value = "CANARY-s3cr3t-7f3a9"

@@ -1,0 +1,2 @@
+# Set before the migration finished; the migration used another instance.
+kms_instance = null
