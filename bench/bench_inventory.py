@@ -58,9 +58,13 @@ def account(keys: int, secrets: int, regions: int) -> Inventory:
     return inventory
 
 
+ADMIN_TOKEN = "bench-admin-token"
+
+
 def stats(url: str) -> dict:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"{url}/_tfkms/stats") as response:
+    request = urllib.request.Request(f"{url}/_tfkms/stats", headers={"X-Tfkms-Admin-Token": ADMIN_TOKEN})
+    with opener.open(request) as response:
         return json.loads(response.read())
 
 
@@ -164,6 +168,8 @@ def main() -> None:
                 str(args.latency_ms),
                 "--throttle-every",
                 str(args.throttle_every),
+                "--admin-token",
+                ADMIN_TOKEN,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

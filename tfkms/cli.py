@@ -4,12 +4,39 @@ The entry point (`tfkms.cli:main`); tests drive `tfkms.cli.app` with typer's run
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from tfkms import __version__
 from tfkms.commands import audit, check, emulator, fix, guard, inventory, verify
+
+try:  # typer >= 0.2x ships its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click.exceptions import UsageError  # type: ignore[no-redef]
+
+def _argument_type_hidden_behind_its_metavar() -> None:
+    """--help shows `PATH...`, not `PATH... <list[Path]>` (typer >= 0.2x appends a Python type)."""
+    from typer import core
+
+    argument = getattr(core, "TyperArgument", None)
+    original = getattr(argument, "display_type_rich", None)
+    if argument is None or original is None:
+        return
+
+    def display_type_rich(self: typer.core.TyperArgument, ctx: object) -> str | None:
+        return None if self.metavar is not None else original(self, ctx)
+
+    argument.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_argument_type_hidden_behind_its_metavar()
+
+# A usage mistake (unknown flag or command, missing argument, bad value) is an error: exit 1. Click's
+# default, 2, is tfkms's "action needed", so a typo in CI would read as "changes pending".
+UsageError.exit_code = 1
 
 app = typer.Typer(
     name="tfkms",
@@ -42,12 +69,24 @@ def _main(version: VersionOpt = False, verbose: VerboseOpt = False, debug: Debug
     logs.setup(2 if debug else 1 if verbose else 0)
 
 
-for command in (check.check, fix.fix, guard.guard, verify.verify, audit.audit, inventory.inventory,
-                emulator.emulator):
-    app.command()(command)
+# One line each in `tfkms --help`, whole (click would cut a docstring's first line at 45 characters).
+_SHORT_HELP: dict[Callable[..., None], str] = {
+    check.check: "Before migrating: what can move, what must change first, in which batches.",
+    fix.fix: "After migrating: patch the configuration so the next plan destroys nothing.",
+    guard.guard: "CI gate: fail when a saved plan destroys a KMS key, secret or instance.",
+    verify.verify: "CI gate on a fresh plan: init, plan and show, then guard's rule.",
+    audit.audit: "Drift per region between the states and the whole cloud side.",
+    inventory.inventory: "Export the keys, secrets and KMS instances of regions to a snapshot.",
+    emulator.emulator: "Serve the KMS API on loopback from a snapshot (tests and demos).",
+}
+for command, short in _SHORT_HELP.items():
+    app.command(short_help=short)(command)  # type: ignore[type-var]
 
 
 def main() -> None:
+    from tfkms.commands.errors import handle_termination
+
+    handle_termination()  # SIGTERM/SIGHUP end tfkms like Ctrl-C: cleanup runs, one line, exit 128+n
     app()
 
 

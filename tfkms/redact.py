@@ -5,11 +5,30 @@ from __future__ import annotations
 
 import re
 
+# The alicloud provider's secret-bearing arguments: its own credentials (provider block and its
+# assume_role), and resources' passwords, keys and secret values.
+SENSITIVE_ARGUMENTS = frozenset({
+    "secret_data", "plaintext", "password", "account_password", "secret_key", "access_key", "security_token",
+    "private_key", "db_password", "master_password", "admin_password", "root_password", "auth_token",
+    "credentials", "client_secret", "api_key", "token",
+})
+# Arguments secret only on some types (`value` is an OOS secret parameter's secret, a tag's elsewhere).
+SENSITIVE_BY_TYPE = frozenset({("alicloud_oos_secret_parameter", "value"), ("alicloud_kms_ciphertext", "plaintext")})
+
 MASK = '"(redacted by tfkms)"'
+_NAMES = "|".join(sorted(SENSITIVE_ARGUMENTS | {name for _, name in SENSITIVE_BY_TYPE if name != "value"}))
 _LITERAL = re.compile(
-    r'(?P<lead>(?:^|(?<=[\s{,]))"?(?:secret_data|plaintext|password)"?\s*[=:]\s*)"(?:[^"\\\n]|\\.)*"', re.MULTILINE)
+    rf'(?P<lead>(?:^|(?<=[\s{{,]))"?(?:{_NAMES})"?\s*[=:]\s*)"(?:[^"\\\n]|\\.)*"', re.MULTILINE)
+
+
+_ONLY_A_REFERENCE = re.compile(r'"\$\{[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\[[\w.]+\])+\}"')
 
 
 def mask_secret_literals(text: str) -> str:
-    """A template ("${var.x}") is a reference, not a secret: it stays readable."""
-    return _LITERAL.sub(lambda m: m.group(0) if "${" in m.group(0) else m.group("lead") + MASK, text)
+    """Every quoted value of a secret-bearing argument, templates too ("postgres://app:PW@${var.host}");
+    a template that is one reference and nothing else ("${var.x}") holds no secret and stays readable."""
+    def mask(m: re.Match[str]) -> str:
+        value = m.group(0)[len(m.group("lead")):]
+        return m.group(0) if _ONLY_A_REFERENCE.fullmatch(value) else m.group("lead") + MASK
+
+    return _LITERAL.sub(mask, text)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from tfkms.defaults import DEFAULT_LIVE_TIMEOUT_S
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class TruthOptions:
     profile: str | None = None
     progress: bool = False  # live listings show progress on stderr (the command knows if it is a terminal)
     stdin: Callable[[], bytes] | None = None  # reads the state of `--state -` (the command's stdin)
+    insecure_http: bool = False  # --insecure-http: plain HTTP to an endpoint that is not loopback
+    live_timeout_s: float | None = DEFAULT_LIVE_TIMEOUT_S  # --timeout: the whole --live run (None: no limit)
 
 
 def load_project(scan: ScanOptions, settings: Settings | None = None) -> Project:
@@ -308,7 +311,9 @@ def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> In
     from tfkms.truth import live
     from tfkms.truth.model import Inventory
 
-    live_options = live.LiveOptions(endpoint=options.endpoint, profile=options.profile)
+    live_options = live.LiveOptions(endpoint=options.endpoint, profile=options.profile,
+                                    insecure_http=options.insecure_http,
+                                    timeout_s=options.live_timeout_s).started()  # one deadline for all calls
     wanted, needs_listing = _wanted_resources(project, truth, options.regions)
     merged = Inventory(source="live")
     if needs_listing:
@@ -411,7 +416,8 @@ def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
 
     if truth_options.live == (truth_options.inventory is not None):
         raise TfkmsError("audit compares states with the cloud: pass --inventory FILE, or --live --region REGION")
-    project = load_project(scan)
+    settings = scan.settings()  # .tfkms.toml / [tool.tfkms] / --config, as for check and fix
+    project = load_project(scan, settings)
     problems: list[InputProblem] = []
     # The implicit terraform.tfstate of each root stays (the inventory is what states are compared with).
     # No coverage check: audit judges states against the cloud, config only places them, and it reports
@@ -420,7 +426,7 @@ def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
     cloud = _audit_inventory(truth_options, problems)
     truth.inventory = cloud
     truth.index_inventory(cloud)
-    result = audit_project(project, truth, cloud)
+    result = settings.apply(audit_project(project, truth, cloud))
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
     return result
@@ -430,8 +436,9 @@ def _audit_inventory(options: TruthOptions, problems: list[InputProblem]) -> Inv
     if options.live:
         from tfkms.truth import live
 
-        return live.collect_inventory(options.regions, live.LiveOptions(endpoint=options.endpoint,
-                                                                         profile=options.profile),
+        live_options = live.LiveOptions(endpoint=options.endpoint, profile=options.profile,
+                                        insecure_http=options.insecure_http, timeout_s=options.live_timeout_s)
+        return live.collect_inventory(options.regions, live_options,
                                       progress=options.progress)
     from tfkms.truth.inventory import load_inventory
 

@@ -169,3 +169,12 @@ def test_json_report(at_repo: Path, snapshot) -> None:  # type: ignore[no-untype
     data = json.loads(out)
     data["tool"].pop("version")  # a release must not churn the snapshot
     assert (code, data) == (2, snapshot)
+
+
+def test_audit_honours_the_settings_file(at_repo: Path, tmp_path: Path) -> None:
+    """`disable = [...]` and severity overrides apply to audit as they do to check and fix."""
+    settings = tmp_path / "tfkms.toml"
+    settings.write_text('disable = ["TFKMS207"]\n\n[severity]\nTFKMS208 = "info"\n')
+    code, out, _ = invoke(*FIXTURE_ARGS, "--format", "json", "--config", str(settings))
+    rules = {f["rule"]: f["severity"] for f in json.loads(out)["findings"]}
+    assert "TFKMS207" not in rules and rules["TFKMS208"] == "info"

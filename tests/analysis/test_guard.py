@@ -227,3 +227,47 @@ def test_no_secret_value_in_any_format(name, fmt):
 @pytest.mark.parametrize("name", sorted(DESTRUCTIVE))
 def test_findings_snapshot(name, snapshot):
     assert [(f.address, f.line, f.message, f.hint) for f in guard(name).findings] == snapshot
+
+
+INSTANCE_CONFIG = """terraform {
+  required_providers {
+    alicloud = {
+      source  = "aliyun/alicloud"
+      version = "1.240.0"
+    }
+  }
+}
+
+resource "alicloud_kms_instance" "main" {
+  product_version = "3"
+  spec            = 1000
+  key_num         = 1000
+  secret_num      = 100
+  vpc_num         = 1
+  vpc_id          = "vpc-new"
+  zone_ids        = ["cn-hangzhou-k", "cn-hangzhou-j"]
+  vswitch_ids     = ["vsw-1"]
+}
+"""
+
+
+def test_a_plan_replacing_a_kms_instance_is_destructive(tmp_path, terraform):
+    """Replacing the instance destroys every key and secret inside it: guard says so (real plan)."""
+    (tmp_path / "main.tf").write_text(INSTANCE_CONFIG)
+    attributes = {"id": "kst-hzz65f176a0ogplgq4ehe", "product_version": "3", "spec": 1000, "key_num": 1000,
+                  "secret_num": 100, "vpc_num": 1, "vpc_id": "vpc-old", "zone_ids": ["cn-hangzhou-k", "cn-hangzhou-j"],
+                  "vswitch_ids": ["vsw-1"], "payment_type": "Subscription", "instance_name": "kst-hzz65f176a0ogplgq4ehe",
+                  "status": "Connected"}
+    state = {"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "7d0c4e52-3f0b-4f7a-9d36-2c4b9a1e8f10",
+             "outputs": {}, "resources": [{"mode": "managed", "type": "alicloud_kms_instance", "name": "main",
+                                           "provider": 'provider["registry.terraform.io/aliyun/alicloud"]',
+                                           "instances": [{"schema_version": 0, "attributes": attributes}]}]}
+    planned = terraform.plan(tmp_path, state, "1.240.0")
+    assert planned.ok, planned.describe()
+    shown = terraform.run(["show", "-json", "tfplan"], planned.workdir, "1.240.0")
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(shown.stdout)
+    result = guard_plan(plan_json, "plan.json")
+    assert result.exit_status() is ExitStatus.ACTION_NEEDED
+    assert [f.address for f in result.findings if f.rule == "TFKMS300"] == ["alicloud_kms_instance.main"]
+    assert "every key and secret" in result.findings[0].message + (result.findings[0].hint or "")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tfkms import __version__
@@ -153,3 +154,28 @@ def test_help_loads_no_service_or_heavy_module() -> None:
             "'tfkms.analysis', 'tfkms.config', 'tfkms.truth', 'tfkms.emulator', 'tfkms.report', 'alibabacloud', "
             "'rich', 'jinja2', 'lark'))]; assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+@pytest.mark.parametrize("command", ["check", "fix", "audit"])
+def test_a_folder_without_terraform_files_is_an_error_not_ready(tmp_path: Path, command: str) -> None:
+    (tmp_path / "README.md").write_text("no terraform here\n")
+    extra = ["--inventory", str(tmp_path / "none.json")] if command == "audit" else []
+    result = CliRunner().invoke(app, [command, str(tmp_path), *extra])
+    assert result.exit_code == 1, result.output
+    assert "no Terraform files" in result.output and str(tmp_path) in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["fix", "--bogus", "."],  # unknown flag
+    ["bogus"],  # unknown command
+    ["fix"],  # missing argument
+    ["fix", ".", "--strategy", "nope"],  # a bad value
+    ["check", ".", "--format", "xml"],
+    ["fix", ".", "--timeout", "abc"],  # a value of the wrong type
+])
+def test_a_usage_mistake_exits_1_never_2(args: list[str]) -> None:
+    """2 means "action needed": a typo in CI must not read as "changes pending"."""
+    done = subprocess.run([sys.executable, "-m", "tfkms", *args], capture_output=True, text=True, timeout=60,
+                          cwd=REPO, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

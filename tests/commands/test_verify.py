@@ -100,7 +100,7 @@ def test_replacing_a_migrated_key_exits_2_and_names_it(verify: Verify, logged: t
     bin_dir, log = logged
     run = verify("input", "--var-file", str(VARS), path=(bin_dir,))
     assert run.status == 2, run.output
-    assert "TFKMS300" in run.stdout and "root: input" in run.stdout
+    assert "TFKMS300" in run.stdout and "do not apply" in run.stdout.splitlines()[-1]
     for address in REPLACED:
         assert address in run.stdout
     assert "dkms_instance_id forces replacement" in run.stdout

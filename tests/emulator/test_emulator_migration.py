@@ -87,9 +87,14 @@ def test_secret_may_move_in_the_same_batch_as_its_key() -> None:
     assert state.regions["cn-hangzhou"].secrets["ram/ci-bot"].dkms_instance_id == SOFTWARE
 
 
-def _admin(url: str, method: str, path: str, payload: object = None) -> tuple[int, object]:
+TOKEN = "test-admin-token"
+
+
+def _admin(url: str, method: str, path: str, payload: object = None, headers: dict[str, str] | None = None
+           ) -> tuple[int, object]:
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
+    sent = {"X-Tfkms-Admin-Token": TOKEN} if headers is None else headers
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method, headers=sent)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request) as response:
@@ -101,7 +106,7 @@ def _admin(url: str, method: str, path: str, payload: object = None) -> tuple[in
 
 @pytest.mark.usefixtures("kms_env")
 def test_admin_migrate_then_inventory_shows_the_before_and_after() -> None:
-    with running(demo()) as (_, url):
+    with running(demo(), admin_token=TOKEN) as (_, url):
         before = collect_inventory(["cn-hangzhou"], fast_options(url)).regions["cn-hangzhou"]
         status, refused = _admin(
             url, "POST", "/_tfkms/migrate", {"instance_id": SOFTWARE, "key_ids": [SM4_HSM], "secret_names": []}
@@ -130,8 +135,43 @@ def test_admin_migrate_then_inventory_shows_the_before_and_after() -> None:
 
 
 def test_admin_routes_reject_bad_requests() -> None:
-    with running(demo()) as (_, url):
+    with running(demo(), admin_token=TOKEN) as (_, url):
         assert _admin(url, "POST", "/_tfkms/migrate", {"key_ids": [PLAIN]})[0] == 400
         assert _admin(url, "GET", "/_tfkms/nothing")[0] == 404
         status, health = _admin(url, "GET", "/_tfkms/health")
         assert status == 200 and health["regions"] == ["ap-southeast-1", "cn-hangzhou"]
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 401),  # no token
+    ({"X-Tfkms-Admin-Token": "guess"}, 401),
+    ({"X-Tfkms-Admin-Token": TOKEN, "Origin": "https://evil.example"}, 403),  # a web page's cross-site POST
+    ({"X-Tfkms-Admin-Token": TOKEN, "Sec-Fetch-Site": "cross-site"}, 403),
+    ({"X-Tfkms-Admin-Token": TOKEN, "Host": "evil.example"}, 403),  # DNS rebinding: a foreign Host
+])
+def test_admin_routes_refuse_what_a_browser_or_a_stranger_can_send(headers: dict[str, str], status: int) -> None:
+    with running(demo(), admin_token=TOKEN) as (emulator, url):
+        before = emulator.state.to_inventory()
+        code, answer = _admin(url, "POST", "/_tfkms/migrate", {"instance_id": SOFTWARE, "key_ids": [PLAIN]},
+                              headers=headers)
+        assert code == status, answer
+        assert emulator.state.to_inventory() == before  # nothing migrated
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        return conn.recv(65536)
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "99999999999", "1e3"])
+def test_a_bad_content_length_is_answered_400_at_once(length: str) -> None:
+    with running(demo(), admin_token=TOKEN) as (_, url):
+        answer = _raw(url, (f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n").encode())
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+        assert b"Traceback" not in answer

@@ -364,7 +364,7 @@ def test_damaged_parse_cache_entries_are_ignored(tmp_path: Path, monkeypatch: py
         return result.exit_code, (data or {}).get("findings", result.stderr)
 
     clean = findings()
-    entries = sorted(cache.rglob("*.pickle"))
+    entries = sorted(cache.rglob("*.json"))
     assert entries, "nothing was cached"
     originals = {p: p.read_bytes() for p in entries}
     variants = {p: _corruptions(d, rng) for p, d in originals.items()}

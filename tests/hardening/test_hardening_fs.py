@@ -227,3 +227,18 @@ def test_dot_terraform_is_never_written(tmp_path: Path) -> None:
     assert "TFKMS204" in {f["rule"] for f in run.json()["findings"]}, run.describe()
     assert _patched(work / "main.tf")
     assert run.returncode == 2, run.describe()  # the module key still needs a human
+
+
+@pytest.mark.parametrize("name", ["terraform.tfvars", "prod.auto.tfvars", ".terraform.lock.hcl"])
+def test_a_side_file_symlinked_out_of_the_tree_is_never_read(tmp_path: Path, name: str) -> None:
+    """A PR points terraform.tfvars (or the lock file) at the runner's .env: tfkms must not read it,
+    so nothing of it can be echoed back into a report or a PR comment."""
+    env_file = tmp_path / "runner" / ".env"
+    env_file.parent.mkdir()
+    env_file.write_text('ALIBABA_CLOUD_ACCESS_KEY_SECRET = "runner-secret-0xfeed"\n')
+    root = _root(tmp_path / "repo", **{"main.tf": key_tf("inside")})
+    (root / name).unlink(missing_ok=True)
+    (root / name).symlink_to(env_file)
+    run = _fix(root, "--state", str(_state(tmp_path / "s.tfstate", "inside")), cwd=tmp_path)
+    assert "runner-secret-0xfeed" not in run.output, run.describe()
+    assert run.returncode == 1 and name in run.stderr and "outside the scanned tree" in run.stderr, run.describe()

@@ -288,6 +288,15 @@ def _cache_leak_repo(root: Path, kind: str) -> None:
     elif kind == "locals":
         (root / "locals.tf").write_text(f'locals {{\n  api_token = "{CANARY}"\n}}\n')
         value = "local.api_token"
+    elif kind == "provider-credentials":  # a provider's own keys, another resource's password
+        (root / "provider.tf").write_text(
+            f'provider "alicloud" {{\n  region     = "cn-hangzhou"\n  access_key = "LTAI-{CANARY}"\n'
+            f'  secret_key = "{CANARY}"\n  assume_role {{\n    role_arn = "acs:ram::1:role/x"\n  }}\n}}\n')
+        (root / "db.tf").write_text(
+            f'resource "alicloud_db_account" "app" {{\n  account_name     = "app"\n'
+            f'  account_password = "{CANARY}"\n}}\n\nresource "alicloud_oos_secret_parameter" "p" {{\n'
+            f'  secret_parameter_name = "p"\n  value                 = "{CANARY}"\n}}\n')
+        value = '"x"'
     else:  # a heredoc and a jsonencode literal directly in secret_data: dropped at parse time
         value = f'jsonencode({{ password = "{CANARY}" }})'
         (root / "other.tf").write_text(
@@ -302,6 +311,7 @@ def _cache_leak_repo(root: Path, kind: str) -> None:
     "literals",
     "tfvars",
     "locals",
+    "provider-credentials",
 ])
 def test_parse_cache_holds_no_secret(tmp_path: Path, kind: str) -> None:
     root = tmp_path / "repo"
@@ -311,7 +321,7 @@ def test_parse_cache_holds_no_secret(tmp_path: Path, kind: str) -> None:
     run = run_cli_capped("check", str(root), "--format", "json", cwd=tmp_path, env=env)
     assert run is not None and run.returncode in (0, 2), run and run.describe()
     assert CANARY not in run.output
-    assert any(cache.rglob("*.pickle")), "nothing was cached"
+    assert any(cache.rglob("*.json")), "nothing was cached"
     assert files_containing([cache], NEEDLE) == []
 
 
@@ -349,3 +359,66 @@ def test_syntax_error_in_a_secret_does_not_echo_it(tmp_path: Path, case: str, fm
     assert name in run.stderr, run.describe()  # the error is still reported, with its place
     leaked = [piece for piece in ("CANARY", "s3cr3t", "7f3a9") if piece in run.output]
     assert not leaked, f"the secret (or part of it) is echoed: {leaked}\n{run.describe()}"
+
+
+@pytest.mark.parametrize("fmt", DIFF_FORMATS)
+@pytest.mark.parametrize("declared", ["sensitive", "feeds-secret-data"])
+def test_a_tfvars_secret_pointed_at_a_finding_is_never_rendered(tmp_path: Path, fmt: str, declared: str) -> None:
+    """A hostile PR points dkms_instance_id at the variable that carries the password: the finding
+    ("config says ...") must not quote the tfvars value, in any format."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".terraform.lock.hcl").write_text(LOCK_1230)
+    flag = "\n  sensitive = true" if declared == "sensitive" else ""
+    (root / "variables.tf").write_text(f'variable "db_password" {{\n  type      = string{flag}\n}}\n')
+    (root / "terraform.tfvars").write_text(f'db_password = "{CANARY}"\n')
+    feeds = "var.db_password" if declared == "feeds-secret-data" else '"x"'
+    (root / "main.tf").write_text(
+        f'resource "alicloud_kms_secret" "s" {{\n  secret_name      = "app/s"\n  secret_data      = {feeds}\n'
+        '  version_id       = "v1"\n  dkms_instance_id = var.db_password\n}\n')
+    state = tmp_path / "s.tfstate"
+    state.write_text(tfstate([migrated_secret("s", secret_name="app/s", id="app/s")]))
+    for command in ("fix", "check"):
+        run = invoke_in_process([command, str(root), "--state", str(state), "--format", fmt],
+                                {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert "Traceback" not in run.output, run.describe()
+        assert CANARY not in run.output, run.describe()
+
+
+@pytest.mark.parametrize("line", [
+    'secret_data = "postgres://app:{c}@${{var.host}}"',  # a template around a secret
+    'account_password = "{c}"',  # another resource's secret-bearing argument
+    'secret_key = "{c}"',  # a provider's credentials
+    'access_key = "{c}"',
+])
+def test_the_diff_mask_covers_every_secret_bearing_argument(line: str) -> None:
+    from tfkms.redact import mask_secret_literals
+
+    text = "  " + line.format(c=CANARY) + "\n"
+    assert CANARY not in mask_secret_literals(text)
+
+
+@pytest.mark.parametrize("value", [
+    f'<<EOT\n{CANARY}\nEOT',  # a heredoc body
+    f'("{CANARY}")',  # a parenthesised literal
+    f'"postgres://app:{CANARY}@${{var.host}}"',  # a template around it
+    f'jsonencode({{ password = "{CANARY}" }})',
+])
+def test_a_secret_next_to_an_edit_is_masked_by_span(tmp_path: Path, value: str) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".terraform.lock.hcl").write_text(LOCK_1230)
+    (root / "main.tf").write_text(
+        f'resource "alicloud_kms_secret" "s" {{\n  secret_name = "app/s"\n  secret_data = {value}\n'
+        '  version_id  = "v1"\n}\n')
+    state = tmp_path / "s.tfstate"
+    state.write_text(tfstate([migrated_secret("s", secret_name="app/s", id="app/s")]))
+    for fmt in DIFF_FORMATS:
+        run = invoke_in_process(["fix", str(root), "--state", str(state), "--format", fmt],
+                                {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert run.returncode == 2, run.describe()
+        assert CANARY not in run.output, (fmt, run.output)
+    run = invoke_in_process(["fix", str(root), "--state", str(state), "--write"],
+                            {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert CANARY in (root / "main.tf").read_text()  # --write applies the real bytes
+    assert "dkms_instance_id" in (root / "main.tf").read_text()

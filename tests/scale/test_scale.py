@@ -68,7 +68,7 @@ def test_cache_round_trip_holds_no_secret_and_no_text(tmp_path: Path) -> None:
     job = ParseJob(tmp_path / "s.tf", "s.tf", data, 0)
     first = parse_files([job], cache)[job.path]
     assert isinstance(first, SourceFile) and first.text == data.decode()
-    stored = list((tmp_path / "cache").rglob("*.pickle"))
+    stored = list((tmp_path / "cache").rglob("*.json"))
     assert len(stored) == 1 and CANARY.encode() not in stored[0].read_bytes()
     again = parse_files([job], cache)[job.path]
     assert isinstance(again, SourceFile) and again.text == data.decode()

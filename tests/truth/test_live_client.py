@@ -5,10 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from live_support import ROOT, demo, fast_options, kms_env, running  # noqa: F401 (fixture)
 
+from tfkms.errors import TfkmsError
 from tfkms.truth.live import LiveCallError, collect_inventory
 from tfkms.truth.live_calls import instance_type_of as _instance_type
 from tfkms.truth.live_transport import RateLimiter as _RateLimiter
@@ -126,3 +128,23 @@ def test_importing_the_client_and_the_cli_does_not_load_the_sdk() -> None:
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize("endpoint", ["http://kms.cn-shanghai.aliyuncs.com", "http://10.0.0.5:8080",
+                                      "http://kms-vpc.{region}.aliyuncs.com"])
+def test_plain_http_off_loopback_is_refused_unless_asked_for(endpoint: str) -> None:
+    with pytest.raises(TfkmsError, match="--insecure-http"):
+        _endpoint_for(endpoint, "cn-shanghai")
+    target = _endpoint_for(endpoint, "cn-shanghai", True)
+    assert target.protocol == "http" and not target.loopback
+
+
+def test_the_cli_refuses_plain_http_off_loopback_before_any_call(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tfkms.cli import app
+
+    result = CliRunner().invoke(app, ["inventory", "-r", "cn-hangzhou", "--endpoint", "http://kms.example.com",
+                                      "-o", str(tmp_path / "snap.json")])
+    assert result.exit_code == 1 and "--insecure-http" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "snap.json").exists()

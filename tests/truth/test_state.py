@@ -75,3 +75,34 @@ def test_secret_literals_are_masked_in_diffs() -> None:
     diff = FilePatch("main.tf", Path("main.tf"), original, patched).unified_diff()
     assert "hunter2" not in diff and 'secret_data = "(redacted by tfkms)"' in diff
     assert '+  dkms_instance_id = "kst-1"' in diff
+
+
+@pytest.mark.parametrize("value", [42, {"id": "kst-a"}, ["kst-a"], True])
+def test_a_wrongly_typed_instance_id_is_a_malformed_state(tmp_path: Path, value: object) -> None:
+    """A number or an object where dkms_instance_id belongs must not read as "not migrated"."""
+    data = json.loads(json.dumps(V4))
+    data["resources"][0]["instances"][0]["attributes"]["dkms_instance_id"] = value
+    path = tmp_path / "s.tfstate"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputFileError) as err:
+        load_state(path, "s.tfstate")
+    assert 'module.kms["prod"].alicloud_kms_key.this[0]: dkms_instance_id must be a string' in str(err.value.problem)
+
+
+def test_a_wrongly_typed_instance_id_stops_fix_before_any_write(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tfkms.cli import app
+
+    (tmp_path / "main.tf").write_text('resource "alicloud_kms_secret" "db" {\n  secret_name = "db"\n'
+                                      '  secret_data = "x"\n}\n')
+    (tmp_path / ".terraform.lock.hcl").write_text('provider "registry.terraform.io/aliyun/alicloud" {\n'
+                                                  '  version = "1.240.0"\n}\n')
+    data = json.loads(json.dumps(V4))
+    data["resources"] = data["resources"][1:]
+    data["resources"][0]["instances"][0]["attributes"]["dkms_instance_id"] = 7
+    (tmp_path / "s.tfstate").write_text(json.dumps(data))
+    before = (tmp_path / "main.tf").read_bytes()
+    result = CliRunner().invoke(app, ["fix", str(tmp_path), "--state", str(tmp_path / "s.tfstate"), "--write"])
+    assert result.exit_code == 1 and "must be a string" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "main.tf").read_bytes() == before

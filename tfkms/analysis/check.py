@@ -36,6 +36,8 @@ class _RootCheck:
     blocked_keys: set[str] = field(default_factory=set)  # instance addresses with blocking findings
     migratable_keys: list[tuple[str, str | None]] = field(default_factory=list)  # (address, region)
     secrets: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (address, region, key address)
+    judged: int = 0  # managed keys and secrets looked at
+    migrated: int = 0  # of those, already in a KMS instance (fix's business now)
 
     def add(self, rule: str, inst: ResourceInstance | None, message: str, line: int | None = None,
             severity: Severity | None = None, address: str | None = None, file: str | None = None) -> Finding:
@@ -87,6 +89,8 @@ def check_project(project: Project, truth: Truth, target: str) -> Result:
             batch.root = rc.root.display
             result.batches.append(batch)
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.rule, f.address or ""))
+    result.options["migration"] = {"judged": sum(rc.judged for rc in checks),
+                                   "migrated": sum(rc.migrated for rc in checks)}
     return result
 
 
@@ -121,7 +125,9 @@ def _cloud_migrated(cloud: object | None) -> bool:
 
 def _check_key(rc: _RootCheck, inst: ResourceInstance, aliases: list[str], versions_in_config: bool) -> None:
     cloud = rc.truth.key(inst, aliases)
+    rc.judged += 1
     if _cloud_migrated(cloud):
+        rc.migrated += 1
         return  # already in an instance: nothing blocks it any more
     if any(a.startswith(SERVICE_ALIAS_PREFIX) for a in aliases):
         rc.add("TFKMS105", inst, f"service key (alias {aliases[0]}): service keys are not migrated")
@@ -184,7 +190,9 @@ def _check_matrix(rc: _RootCheck, inst: ResourceInstance, spec: Fact, level: Fac
 
 def _check_secret(rc: _RootCheck, inst: ResourceInstance) -> str | None:
     cloud = rc.truth.secret(inst, prefer_unmigrated=True)
+    rc.judged += 1
     if _cloud_migrated(cloud):
+        rc.migrated += 1
         return None
     rotation = secret_rotation_fact(inst, cloud.automatic_rotation if cloud else None)
     if rotation.value == "Enabled":

@@ -187,7 +187,7 @@ def _drop_suppressed(needs: InstanceNeeds, result: Result) -> None:
         if reason is None:
             kept.append(need)
             continue
-        finding = _finding(need.rule, needs.inst, need.message, line=_need_line(needs.inst, need))
+        finding = _need_finding(need.rule, needs.inst, need)
         finding.suppressed = reason
         result.findings.append(finding)
     needs.needs = kept
@@ -274,7 +274,7 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
                 continue
             strategy, reason = plan.reasons.get(need.attribute, ("", ""))
             severity = RULES[need.rule].severity if need.rule != "TFKMS204" else Severity.WARNING
-            f = _finding(need.rule, inst_needs.inst, need.message, severity, _need_line(inst_needs.inst, need))
+            f = _need_finding(need.rule, inst_needs.inst, need, severity)
             f.strategy, f.reason = strategy or None, reason or None
             if not attached:
                 f.edits, attached = edits, True
@@ -292,16 +292,75 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
     group.edits = edits
 
 
-def _need_line(inst: ResourceInstance, need: Need) -> int:
-    attr = inst.resource.attr(need.attribute)
-    return attr.line if attr is not None else inst.resource.block.line
+def _need_finding(rule: str, inst: ResourceInstance, need: Need, severity: Severity | None = None) -> Finding:
+    """A finding about one argument, at the file and line that set it last (an override file's
+    argument is reported there, not in the base block)."""
+    finding = _finding(rule, inst, need.message, severity)
+    found = inst.resource.attr_source(need.attribute)
+    if found is not None:
+        finding.file, finding.line = found[0].display, found[1].line
+    return finding
 
 
 def _build_patches(result: Result, edits_by_file: dict[Path, tuple[SourceFile, list[Edit]]]) -> None:
-    for path in sorted(edits_by_file, key=lambda p: edits_by_file[p][0].display):
-        source, edits = edits_by_file[path]
-        patch, problem = build_patch(source, edits)
-        if problem is not None:
+    """Build every file's patch. A fix (the edits one finding carries, maybe across files: a module
+    variable and its call sites) is all or nothing: when a file it edits is refused, its edits
+    leave every file, the others are rebuilt without them, it gets no edits (so it is never marked
+    resolved) and a TFKMS204 says why; patches that share a fix are written together or not at all."""
+    from tfkms.errors import InputProblem
+    from tfkms.patch.apply import LinkedPatch, PatchRefused
+    from tfkms.patch.model import FilePatch
+
+    fixes = [f for f in result.findings if f.edits]
+    file_of = {id(e): source.display for source, edits in edits_by_file.values() for e in edits}
+    dropped: set[int] = set()  # ids of the edits of refused fixes
+    refusals: dict[int, InputProblem] = {}  # id(fix finding) -> why it was refused
+
+    def build(source: SourceFile, edits: list[Edit]) -> tuple[FilePatch | None, InputProblem | None]:
+        return build_patch(source, [e for e in edits if id(e) not in dropped])
+
+    while True:
+        built = {path: build(*edits_by_file[path]) for path in edits_by_file}
+        newly = False
+        for path, (_, problem) in built.items():
+            if problem is None:
+                continue
+            source, edits = edits_by_file[path]
+            live = [f for f in fixes if id(f) not in refusals and any(id(e) in file_of and file_of[id(e)] ==
+                                                                       source.display for e in f.edits)]
+            alone = [f for f in live if build(source, [e for e in edits if id(e) in {id(x) for x in f.edits}])[1]
+                     is not None]
+            for f in alone or live:  # the fixes that fail on their own, else all that edit the file
+                refusals[id(f)] = problem
+                dropped.update(id(e) for e in f.edits)
+                newly = True
+        if not newly:
+            break
+    reported: set[str] = set()
+    for path in sorted(built, key=lambda p: edits_by_file[p][0].display):
+        patch, problem = built[path]
+        if problem is not None and not isinstance(problem, PatchRefused):
             result.problems.append(problem)
+            reported.add(problem.file)
         elif patch is not None:
             result.patches.append(patch)
+    for f in fixes:
+        problem = refusals.get(id(f))
+        if problem is None:
+            continue
+        if not isinstance(problem, PatchRefused) and problem.file not in reported:
+            result.problems.append(problem)
+            reported.add(problem.file)
+        why = problem.message.removesuffix("; file left unchanged").removeprefix("cannot patch here: ")
+        result.findings.append(Finding(
+            rule="TFKMS204", severity=Severity.ERROR, hint=RULES["TFKMS204"].help,
+            message=f"cannot patch here: {why} ({problem.render()}); nothing written for this fix, fix it by hand",
+            address=f.address, root=f.root, file=problem.file, line=problem.line or f.line))
+        f.edits.clear()  # the same list as its group's edits: a refused fix is never marked resolved
+    names = {p.display: p for p in result.patches}
+    for f in fixes:  # the files of one fix are written together or not at all
+        files = {file_of[id(e)] for e in f.edits if id(e) in file_of} & set(names)
+        for display in files:
+            patch = names[display]
+            if isinstance(patch, LinkedPatch):
+                patch.together = patch.together | (files - {display})

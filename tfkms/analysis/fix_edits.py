@@ -2,16 +2,15 @@
 including the variable threaded through a local module's call sites."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tfkms.analysis.fix_strategy import EditPlan, FixGroup
 from tfkms.analysis.value_sites import Site
 from tfkms.config.model import ResourceBlock
-from tfkms.config.syntax import SourceFile
+from tfkms.config.syntax import Attribute, SourceFile
 from tfkms.patch import hcl_edits, json_edits
 from tfkms.patch.hcl_edits import CannotEdit
-from tfkms.patch.literals import indent_multiline
+from tfkms.patch.literals import PlainJSON, indent_multiline, literal_value
 from tfkms.patch.model import Edit
 
 
@@ -54,7 +53,7 @@ def _path_of(edit: Edit, sources: list[SourceFile]) -> tuple[Path, SourceFile]:
 
 
 def _sources(group: FixGroup) -> list[SourceFile]:
-    out = [group.resource.file, _variables_file(group)]
+    out = [group.resource.file, _variables_file(group), *group.resource.override_files]
     for call in group.thread_calls.values():
         out.append(call.file)
     return out
@@ -68,18 +67,44 @@ def _hcl_edits(source: SourceFile, resource: ResourceBlock, plan: EditPlan) -> l
     indent = child_indent(source, block)
     for attribute, value in plan.values.items():
         text = indent_multiline(value, indent, source.newline)
-        attr = block.attributes.get(attribute)
-        out += [hcl_edits.replace_value(source, attr, text)] if attr else hcl_edits.insert_attribute(
+        found = resource.attr_source(attribute)  # the file that sets it last (an override file, maybe)
+        out += [_replace(resource, found, value)] if found else hcl_edits.insert_attribute(
             source, block, attribute, text)
     if plan.thread is not None:
         variable, _ = plan.thread
-        attr = block.attributes.get("dkms_instance_id")
+        found = resource.attr_source("dkms_instance_id")
         value = f"var.{variable}"
-        out += [hcl_edits.replace_value(source, attr, value)] if attr else hcl_edits.insert_attribute(
+        out += [_replace(resource, found, value)] if found else hcl_edits.insert_attribute(
             source, block, "dkms_instance_id", value)
     if plan.ignore:
-        out += hcl_edits.add_ignore_changes(source, block, plan.ignore)
+        out += _add_ignore_changes(resource, plan.ignore)
     return out
+
+
+def _replace(resource: ResourceBlock, found: tuple[SourceFile, Attribute], value: str) -> Edit:
+    """Replace an argument's value where Terraform takes it from: the resource's own file, or the
+    override file (`*_override.tf`, `.tf.json`) that sets it last, in that file's syntax. `value`
+    is HCL text."""
+    from tfkms.patch.layout import child_indent
+
+    where, attr = found
+    if where.syntax == "json":
+        try:
+            parsed = literal_value(value)  # HCL text, not JSON: `$${` is HCL's, json.loads would keep it
+        except ValueError:
+            raise CannotEdit(f"{where.display}: this value is not written into .tf.json "
+                             f"({resource.config_name} takes it from there); use --strategy ignore-changes") from None
+        return json_edits.replace_value(where, attr, parsed)
+    block = next((b for s, b in resource.overrides if s is where and attr in b.attributes.values()), resource.block)
+    return hcl_edits.replace_value(where, attr, indent_multiline(value, child_indent(where, block), where.newline))
+
+
+def _add_ignore_changes(resource: ResourceBlock, names: list[str]) -> list[Edit]:
+    """Into the lifecycle whose ignore_changes Terraform uses: the last override file setting it
+    (lifecycle merges argument by argument), else the resource's own block."""
+    where, block = resource.lifecycle_target("ignore_changes")
+    edits = json_edits if where.syntax == "json" else hcl_edits
+    return edits.add_ignore_changes(where, block, names)
 
 
 def _thread_edits(group: FixGroup, plan: EditPlan) -> list[Edit]:
@@ -113,10 +138,13 @@ def _site_edits(site: Site, text: str) -> list[Edit]:
 
     source = site.file
     if source.syntax == "json":
-        if "\n" in text or "(" in text:
+        try:
+            value = literal_value(text)  # HCL text, not JSON: `$${` is HCL's, json.loads would keep it
+        except ValueError:
             raise CannotEdit(f"{source.display}: per-instance values are not written into .tf.json; "
-                             "use --strategy ignore-changes")
-        value = json.loads(text)
+                             "use --strategy ignore-changes") from None
+        if isinstance(value, str) and site.kind in ("default", "tfvars"):
+            value = PlainJSON(value)  # read as data, not as a template
         if site.attr is not None:
             return [json_edits.replace_value(source, site.attr, value)]
         assert site.block is not None
@@ -141,13 +169,14 @@ def _json_edits(source: SourceFile, resource: ResourceBlock, plan: EditPlan) -> 
     out: list[Edit] = []
     block = resource.block
     for attribute, value in plan.values.items():
-        if "\n" in value or "[" in value:
+        try:
+            parsed = literal_value(value)  # HCL text, not JSON: `$${` is HCL's, json.loads would keep it
+        except ValueError:
             raise CannotEdit(f"{source.display}: per-instance values are not written into .tf.json; "
-                             "use --strategy ignore-changes")
-        parsed = json.loads(value)
-        attr = block.attributes.get(attribute)
-        out += [json_edits.replace_value(source, attr, parsed)] if attr else json_edits.insert_attribute(
+                             "use --strategy ignore-changes") from None
+        found = resource.attr_source(attribute)  # the file that sets it last (an override file, maybe)
+        out += [_replace(resource, found, value)] if found else json_edits.insert_attribute(
             source, block, attribute, parsed)
     if plan.ignore:
-        out += json_edits.add_ignore_changes(source, block, plan.ignore)
+        out += _add_ignore_changes(resource, plan.ignore)
     return out

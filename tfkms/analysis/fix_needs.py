@@ -47,12 +47,12 @@ class InstanceNeeds:
 
 
 def ignored_attributes(inst: ResourceInstance) -> tuple[set[str], bool]:
-    for lifecycle in inst.resource.block.child_blocks("lifecycle"):
-        attr = lifecycle.attributes.get("ignore_changes")
-        if attr is not None:
-            listed = ignore_changes_names(attr)
-            if listed is not None:
-                return listed
+    # The merged lifecycle: an override file's ignore_changes replaces the base's (argument by argument).
+    found = inst.resource.lifecycle_source("ignore_changes")
+    if found is not None:
+        listed = ignore_changes_names(found[2])
+        if listed is not None:
+            return listed
     return set(), False
 
 

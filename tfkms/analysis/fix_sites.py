@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfkms.analysis.fix_needs import InstanceNeeds
+from tfkms.analysis.truth_values import check_values
 from tfkms.analysis.value_sites import Resolution, Site, resolve
 from tfkms.config.syntax import Block, SourceFile
 from tfkms.config.values import Unknown
@@ -25,6 +26,7 @@ SITE_ATTRIBUTES = ("dkms_instance_id", "protection_level", "encryption_key_id")
 class _Demands:
     site: Site
     by_address: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # address -> (call key, value)
+    attributes: set[str] = field(default_factory=set)  # what the site's value is read as (checked before written)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class SiteBook:
             value = wanted[attribute] if attribute in wanted else needs.inst.value(attribute)
             call_key = needs.inst.module.steps[-1][1] if needs.inst.module.steps else None
             entry = self.demands.setdefault(res.site.key, _Demands(res.site))
+            entry.attributes.add(attribute)
             reader = needs.inst.address + (f" (workspace {needs.workspace})" if needs.workspace else "")
             entry.by_address[reader] = (call_key, value)
 
@@ -62,6 +65,9 @@ class SiteBook:
         values = {v for _, v in entry.by_address.values()}
         if any(isinstance(v, Unknown) for v in values):
             return None, f"{site.where} also feeds instances whose value tfkms cannot evaluate"
+        for attribute in sorted(entry.attributes):
+            if (refused := check_values(attribute, list(values))) is not None:
+                return None, f"{refused}, at {site.where}"
         if len(values) == 1:
             return hcl_string(values.pop()), ""
         per_key: dict[Any, Any] = {}

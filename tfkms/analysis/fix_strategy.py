@@ -13,6 +13,7 @@ from tfkms.address import UNKNOWN_KEY
 from tfkms.analysis.fix_needs import InstanceNeeds, Need
 from tfkms.analysis.fix_sites import SiteBook
 from tfkms.analysis.result import Finding
+from tfkms.analysis.truth_values import REFUSED, check_values
 from tfkms.analysis.value_sites import Site, is_literal_expr
 from tfkms.config.instances import ResourceInstance
 from tfkms.config.model import ModuleCall, ResourceBlock
@@ -77,6 +78,9 @@ def plan_edits(group: FixGroup, needs: list[Need], rotation: list[str], options:
                 plan.sites += writes
                 plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
                 continue
+            if why.startswith(REFUSED):
+                plan.blocked[attribute] = why
+                continue
             ignore_reason = why
         elif any(n.rule == "TFKMS204" for n in attr_needs):
             ignore_reason = "the value is an expression tfkms cannot check or rewrite"
@@ -88,12 +92,18 @@ def plan_edits(group: FixGroup, needs: list[Need], rotation: list[str], options:
                 plan.values[attribute] = value
                 plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
                 continue
+            if why.startswith(REFUSED):
+                plan.blocked[attribute] = why
+                continue
             ignore_reason = why
         else:
             value, why = _value_for(group, attribute, iterated, shared)
             if value is not None:
                 plan.values[attribute] = value
                 plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
+                continue
+            if why.startswith(REFUSED):  # the cloud's value is not one tfkms writes: a human looks
+                plan.blocked[attribute] = why
                 continue
             if attribute == "dkms_instance_id" and shared and not iterated and _can_thread(group):
                 plan.thread = _thread_values(group, siblings, book)
@@ -150,6 +160,8 @@ def _workspace_value(group: FixGroup, attribute: str) -> tuple[str | None, str]:
     for inst_needs in group.needs:
         per_workspace.setdefault(inst_needs.workspace or "default", set()).add(
             getattr(inst_needs.cloud, attribute, None))
+    if (refused := check_values(attribute, [v for vs in per_workspace.values() for v in vs])) is not None:
+        return None, refused
     if any(len(values) > 1 for values in per_workspace.values()):
         return None, "instances of one workspace report different values"
     values = {w: next(iter(v)) for w, v in per_workspace.items()}
@@ -179,6 +191,8 @@ def _desired_by_instance(group: FixGroup, attribute: str) -> dict[str, Any]:
 
 def _value_for(group: FixGroup, attribute: str, iterated: bool, shared: bool) -> tuple[str | None, str]:
     desired = _desired_by_instance(group, attribute)
+    if (refused := check_values(attribute, list(desired.values()))) is not None:
+        return None, refused  # a thread through call sites would write the same values
     known = set(desired.values())
     if shared:
         every = {i.address for i in group.instances}

@@ -20,7 +20,10 @@ from tfkms.errors import InputFileError, InputProblem
 from tfkms.jsonio import JsonError, decode_json
 
 RULE_ID = "TFKMS300"
-GUARDED_TYPES = frozenset({"alicloud_kms_key", "alicloud_kms_secret"})
+# A KMS instance holds keys and secrets: replacing it destroys every one of them. An OOS secret
+# parameter holds a secret value too (and has the same ForceNew dkms_instance_id trap).
+GUARDED_TYPES = frozenset({"alicloud_kms_key", "alicloud_kms_secret", "alicloud_kms_instance",
+                           "alicloud_oos_secret_parameter"})
 HOW_TO_MAKE_A_PLAN = "terraform plan -out tf.plan && terraform show -json tf.plan > plan.json"
 
 # Keys whose values carry resource attributes, and so possibly secret_data. Their values are
@@ -51,6 +54,9 @@ _ACTION_REASONS = {
 _CONSEQUENCES = {
     "alicloud_kms_key": "Destroying a KMS key makes every ciphertext it protects unreadable.",
     "alicloud_kms_secret": "Destroying a secret loses every value stored in it.",
+    "alicloud_kms_instance": "Destroying a KMS instance destroys every key and secret in it, and with the keys "
+                             "every ciphertext they protect.",
+    "alicloud_oos_secret_parameter": "Destroying an OOS secret parameter loses the value stored in it.",
 }
 _FIX_HINT = ("Do not apply: run `tfkms fix CONFIG_DIR --state POST_MIGRATION_STATE` (or `--live`) "
              "and plan again.")

@@ -8,10 +8,13 @@ import typer
 from tfkms.commands.environment import Environment
 from tfkms.commands.errors import call_service, exit_with
 from tfkms.commands.options import (
+    ConfigOpt,
     EndpointOpt,
     ExcludeOpt,
+    InsecureHttpOpt,
     InventoryOpt,
     LiveOpt,
+    LiveTimeoutOpt,
     NoCacheOpt,
     OutputOpt,
     PathsArg,
@@ -26,9 +29,10 @@ from tfkms.commands.reporting import emit_report
 
 # audit's --format and --region say more than the shared ones: html is its main report, and
 # --region also narrows a snapshot.
-AuditFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json | markdown | sarif | github | html")]
+AuditFormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", metavar="[text|json|markdown|sarif|github|html]", help="Report format.")]
 AuditRegionOpt = Annotated[list[str] | None, typer.Option(
-    "--region", help="Region(s) to list with --live, or to keep from --inventory.")]
+    "--region", metavar="REGION", help="Region(s) to list with --live, or to keep from --inventory.")]
 
 
 def audit(
@@ -41,9 +45,12 @@ def audit(
     live: LiveOpt = False,
     region: AuditRegionOpt = None,
     endpoint: EndpointOpt = None,
+    insecure_http: InsecureHttpOpt = False,
+    timeout: LiveTimeoutOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
     no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Drift, per region: what no state manages, what the cloud lacks, what is not migrated or mismatched.
 
@@ -51,6 +58,7 @@ def audit(
     from tfkms.services import run_audit
 
     env = Environment.detect()
-    result = call_service(run_audit, scan_options(paths, exclude, provider_version, no_cache, None, env),
-                          truth_options(state, inventory, live, region, endpoint, profile, env))
+    result = call_service(run_audit, scan_options(paths, exclude, provider_version, no_cache, config, env),
+                          truth_options(state, inventory, live, region, endpoint, profile, env, insecure_http,
+                                        timeout))
     exit_with(emit_report(result, report_format(fmt), output, env))

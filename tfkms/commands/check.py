@@ -12,8 +12,10 @@ from tfkms.commands.options import (
     EndpointOpt,
     ExcludeOpt,
     FormatOpt,
+    InsecureHttpOpt,
     InventoryOpt,
     LiveOpt,
+    LiveTimeoutOpt,
     NoCacheOpt,
     OutputOpt,
     PathsArg,
@@ -30,7 +32,7 @@ from tfkms.commands.options import (
 from tfkms.commands.reporting import emit_report
 
 TargetOpt = Annotated[str | None, typer.Option(
-    "--target", help="KMS 3.0 instance type: software | hardware [default: software]")]
+    "--target", metavar="[software|hardware]", help="KMS 3.0 instance type: software | hardware [default: software]")]
 BatchesOpt = Annotated[bool, typer.Option("--batches", help="List every key and secret of each batch.")]
 
 
@@ -45,6 +47,8 @@ def check(
     live: LiveOpt = False,
     region: RegionOpt = None,
     endpoint: EndpointOpt = None,
+    insecure_http: InsecureHttpOpt = False,
+    timeout: LiveTimeoutOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
     batches: BatchesOpt = False,
@@ -58,7 +62,8 @@ def check(
     target_type = None if target is None else parse_choice(Target, target, "--target must be software or hardware")
     env = Environment.detect()
     result = call_service(run_check, scan_options(paths, exclude, provider_version, no_cache, config, env),
-                          truth_options(state, inventory, live, region, endpoint, profile, env),
+                          truth_options(state, inventory, live, region, endpoint, profile, env, insecure_http,
+                                        timeout),
                           None if target_type is None else target_type.value)
     result.options["batches"] = batches
     exit_with(emit_report(result, report_format(fmt), output, env))

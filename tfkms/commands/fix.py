@@ -12,8 +12,10 @@ from tfkms.commands.options import (
     EndpointOpt,
     ExcludeOpt,
     FormatOpt,
+    InsecureHttpOpt,
     InventoryOpt,
     LiveOpt,
+    LiveTimeoutOpt,
     NoCacheOpt,
     OutputOpt,
     PathsArg,
@@ -31,7 +33,8 @@ from tfkms.commands.reporting import emit_report
 
 WriteOpt = Annotated[bool, typer.Option("--write", help="Write the patch (default: print a diff).")]
 StrategyOpt = Annotated[str | None, typer.Option(
-    "--strategy", help="auto | instance-id | ignore-changes [default: auto]")]
+    "--strategy", metavar="[auto|instance-id|ignore-changes]",
+    help="How to patch; auto decides per resource and says why [default: auto, or the settings file].")]
 IgnoreRotationOpt = Annotated[bool, typer.Option(
     "--ignore-rotation", help="Add rotation attributes to lifecycle.ignore_changes.")]
 
@@ -49,6 +52,8 @@ def fix(
     live: LiveOpt = False,
     region: RegionOpt = None,
     endpoint: EndpointOpt = None,
+    insecure_http: InsecureHttpOpt = False,
+    timeout: LiveTimeoutOpt = None,
     profile: ProfileOpt = None,
     provider_version: ProviderVersionOpt = None,
     no_cache: NoCacheOpt = False,
@@ -64,6 +69,7 @@ def fix(
     # strategy None: the settings file decides, else auto
     fix_options = FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
     result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config, env),
-                          truth_options(state, inventory, live, region, endpoint, profile, env), fix_options,
-                          write=write)
+                          truth_options(state, inventory, live, region, endpoint, profile, env, insecure_http,
+                                        timeout),
+                          fix_options, write=write)
     exit_with(emit_report(result, report_format(fmt), output, env))

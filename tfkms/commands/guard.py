@@ -11,7 +11,7 @@ from tfkms.commands.errors import call_service, exit_with
 from tfkms.commands.options import FormatOpt, OutputOpt, report_format
 from tfkms.commands.reporting import emit_report
 
-PlanArg = Annotated[Path, typer.Argument(help="`terraform show -json` of a saved plan.")]
+PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="`terraform show -json` of a saved plan.")]
 
 
 def guard(plan: PlanArg, fmt: FormatOpt = "text", output: OutputOpt = None) -> None:

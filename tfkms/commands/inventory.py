@@ -8,7 +8,7 @@ import typer
 
 from tfkms.commands.environment import Environment
 from tfkms.commands.errors import call_service, exit_with, fail
-from tfkms.commands.options import InventoryFormat, parse_choice
+from tfkms.commands.options import InsecureHttpOpt, InventoryFormat, LiveTimeoutOpt, live_timeout, parse_choice
 from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from tfkms.status import ExitStatus
 
@@ -16,19 +16,22 @@ if TYPE_CHECKING:
     from tfkms.truth.model import Inventory
 
 RegionsOpt = Annotated[list[str] | None, typer.Option(
-    "--region", "-r", help="Region to export (repeatable), e.g. cn-hangzhou.")]
+    "--region", "-r", metavar="REGION", help="Region to export (repeatable), e.g. cn-hangzhou.")]
 SnapshotOutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write the snapshot to FILE (atomically). Default: JSON on stdout.")]
-SnapshotFormatOpt = Annotated[str, typer.Option("--format", help="Output format: json.")]
+    "--output", "-o", metavar="FILE", help="Write the snapshot to FILE (atomically). Default: JSON on stdout.")]
+SnapshotFormatOpt = Annotated[str, typer.Option("--format", metavar="[json]", help="Output format: json.")]
 ApiEndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint",
+    metavar="URL",
     help="API endpoint: host, https://host, kms-vpc.{region}.aliyuncs.com, or http://127.0.0.1:PORT (emulator).")]
 CredentialsProfileOpt = Annotated[str | None, typer.Option(
     "--profile",
+    metavar="NAME",
     help="aliyun CLI profile (~/.aliyun/config.json). Default: the credential chain (env, OIDC, CLI config, "
          "ECS RAM role).")]
-QpsOpt = Annotated[float, typer.Option("--qps", help="Cap on API requests per second, all threads together.")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help="Parallel API calls.")]
+QpsOpt = Annotated[float, typer.Option(
+    "--qps", metavar="N", help="Cap on API requests per second, all threads together.")]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", metavar="N", help="Parallel API calls.")]
 
 
 def inventory(
@@ -39,6 +42,8 @@ def inventory(
     profile: CredentialsProfileOpt = None,
     qps: QpsOpt = DEFAULT_QPS,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    insecure_http: InsecureHttpOpt = False,
+    timeout: LiveTimeoutOpt = None,
 ) -> None:
     """Export the keys, secrets and KMS instances of one or more regions to a JSON snapshot."""
     parse_choice(InventoryFormat, snapshot_format,
@@ -49,7 +54,10 @@ def inventory(
     from tfkms.truth.live import LiveOptions
 
     env = Environment.detect()
-    options = LiveOptions(endpoint=endpoint, profile=profile, qps=qps, concurrency=concurrency)
+    options = LiveOptions(endpoint=endpoint, profile=profile, qps=qps, concurrency=concurrency,
+                          insecure_http=insecure_http)
+    if timeout is not None:
+        options.timeout_s = live_timeout(timeout)
     snapshot = call_service(export_inventory, list(region or []), options, output,
                             stdout=env.stdout, progress=env.stderr_isatty)
     if output is not None:

@@ -20,23 +20,37 @@ if TYPE_CHECKING:
 
 E = TypeVar("E", bound=Enum)
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Directories holding Terraform configuration.",
+PathsArg = Annotated[list[Path], typer.Argument(metavar="PATH", help="Directories holding Terraform configuration.",
                                                 show_default=False)]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json | markdown | sarif | github")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
-ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="Skip directories matching GLOB.")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", metavar="[text|json|markdown|sarif|github]", help="Report format.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option(
+    "--exclude", metavar="GLOB", help="Skip directories matching GLOB.")]
 StateOpt = Annotated[list[str] | None, typer.Option(
-    "--state", help="Terraform state (tfstate v4 or `terraform show -json`): FILE, or ROOT=FILE per root.")]
-InventoryOpt = Annotated[Path | None, typer.Option("--inventory", help="Snapshot from `tfkms inventory`.")]
+    "--state", metavar="[ROOT=]FILE",
+    help="Terraform state (tfstate v4, `terraform show -json`, a saved plan's JSON; - for stdin): FILE, or ROOT=FILE "
+         "per root; repeat it for several roots or workspaces.")]
+InventoryOpt = Annotated[Path | None, typer.Option(
+    "--inventory", metavar="FILE", help="Snapshot from `tfkms inventory`.")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the KMS API for current facts.")]
-RegionOpt = Annotated[list[str] | None, typer.Option("--region", help="Region(s) for --live.")]
-EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="KMS API endpoint (e.g. http://127.0.0.1:PORT).")]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="aliyun CLI profile for credentials.")]
+RegionOpt = Annotated[list[str] | None, typer.Option("--region", metavar="REGION", help="Region(s) for --live.")]
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint", metavar="URL", help="KMS API endpoint (e.g. http://127.0.0.1:PORT).")]
+InsecureHttpOpt = Annotated[bool, typer.Option(
+    "--insecure-http", help="Allow --endpoint http:// to a host that is not loopback (unencrypted).")]
+ProfileOpt = Annotated[str | None, typer.Option(
+    "--profile", metavar="NAME", help="aliyun CLI profile for credentials.")]
+LiveTimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", metavar="SECONDS", show_default=False,
+    help="Give up on the KMS API after SECONDS in all (exit 1, nothing written). Default 600; 0: no limit.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="Settings file (default: the nearest .tfkms.toml or pyproject.toml [tool.tfkms]).")]
+    "--config", metavar="FILE",
+    help="Settings file (default: the nearest .tfkms.toml or pyproject.toml [tool.tfkms]).")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the parse cache.")]
 ProviderVersionOpt = Annotated[str | None, typer.Option(
-    "--provider-version", help="alicloud provider version to assume (overrides lock files and constraints).")]
+    "--provider-version", metavar="X.Y.Z",
+    help="alicloud provider version to assume (overrides lock files and constraints).")]
 
 
 class ReportFormat(str, Enum):
@@ -103,10 +117,22 @@ def scan_options(paths: list[Path], exclude: list[str] | None, provider_version:
 
 
 def truth_options(state: list[str] | None, inventory: Path | None, live: bool, region: list[str] | None,
-                  endpoint: str | None, profile: str | None, env: Environment) -> TruthOptions:
+                  endpoint: str | None, profile: str | None, env: Environment,
+                  insecure_http: bool = False, timeout: float | None = None) -> TruthOptions:
+    """`timeout`: --timeout of --live (None: the default)."""
     from tfkms.services import TruthOptions
 
     stream = env.stdin
     read = (lambda: stream.buffer.read()) if stream is not None else None
-    return TruthOptions([parse_state_flag(value) for value in state or []], inventory, live, region or [],
-                        endpoint, profile, progress=env.stderr_isatty, stdin=read)
+    options = TruthOptions([parse_state_flag(value) for value in state or []], inventory, live, region or [],
+                           endpoint, profile, progress=env.stderr_isatty, stdin=read, insecure_http=insecure_http)
+    if timeout is not None:
+        options.live_timeout_s = live_timeout(timeout)
+    return options
+
+
+def live_timeout(seconds: float) -> float | None:
+    """--timeout SECONDS: the whole live run's deadline; 0 means none."""
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        fail("--timeout must be a number of seconds, 0 or more (0: no limit)")
+    return float(seconds) or None

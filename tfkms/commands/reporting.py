@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 def emit_report(result: Result, report_format: ReportFormat, output: Path | None, env: Environment) -> ExitStatus:
     from tfkms.report import render
 
-    text = render(result, report_format.value, color=output is None and env.colors)
+    to_terminal = output is None
+    text = render(result, report_format.value, color=to_terminal and env.colors, width=env.terminal_width,
+                  show_problems=not to_terminal)  # on stdout, input errors go to stderr only (once)
     if output is None:
         env.stdout.write(text)
     else:

@@ -11,13 +11,15 @@ from tfkms.commands.errors import call_service, exit_with
 from tfkms.commands.options import FormatOpt, OutputOpt, report_format
 from tfkms.commands.reporting import emit_report
 
-RootsArg = Annotated[list[Path], typer.Argument(help="Terraform root directories to plan.", show_default=False)]
+RootsArg = Annotated[list[Path], typer.Argument(
+    metavar="ROOT", help="Terraform root directories to plan.", show_default=False)]
 VarFileOpt = Annotated[list[Path] | None, typer.Option(
-    "--var-file", help="Pass -var-file=FILE to each plan (repeatable; relative to the current directory).")]
+    "--var-file", metavar="FILE",
+    help="Pass -var-file=FILE to each plan (repeatable; relative to the current directory).")]
 WorkspaceOpt = Annotated[str | None, typer.Option(
-    "--workspace", help="Plan this workspace (TF_WORKSPACE for terraform); it must exist.")]
+    "--workspace", metavar="NAME", help="Plan this workspace (TF_WORKSPACE for terraform); it must exist.")]
 TerraformOpt = Annotated[str, typer.Option(
-    "--terraform", help="The binary to run: a name on PATH (terraform, tofu) or a path.")]
+    "--terraform", metavar="PROGRAM", help="The binary to run: a name on PATH (terraform, tofu) or a path.")]
 
 
 def verify(

@@ -1,6 +1,7 @@
 """Reading configuration files losslessly and parsing them into SourceFiles."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
@@ -8,6 +9,7 @@ from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.config.traversal import references
 from tfkms.errors import InputFileError, InputProblem
+from tfkms.redact import SENSITIVE_ARGUMENTS, SENSITIVE_BY_TYPE
 
 
 def decode(data: bytes, display: str) -> str:
@@ -91,7 +93,6 @@ def slim_unrelated(source: SourceFile) -> None:
 
 # Arguments that carry secret values in configuration: tfkms never reads them, so their values
 # are dropped as soon as a file is parsed (spans stay, so edits still see where they are).
-SENSITIVE_ARGUMENTS = frozenset({"secret_data", "plaintext", "password"})
 
 
 def redact_sensitive(source: SourceFile) -> None:
@@ -99,12 +100,12 @@ def redact_sensitive(source: SourceFile) -> None:
     note which locals/variables a sensitive argument reads (dropped by `redact_fed` once the
     whole module is known): tfkms needs none of them (Terraform forbids sensitive values in
     count/for_each), so it never holds them."""
-    stack = list(source.blocks)
+    stack = [(block, block.labels[0] if block.type == "resource" and block.labels else "") for block in source.blocks]
     while stack:
-        block = stack.pop()
-        stack.extend(block.blocks)
+        block, kind = stack.pop()
+        stack.extend((child, kind) for child in block.blocks)
         for name, attr in block.attributes.items():
-            if name in SENSITIVE_ARGUMENTS:
+            if name in SENSITIVE_ARGUMENTS or (kind, name) in SENSITIVE_BY_TYPE:
                 source.sensitive_refs.update(".".join(r.split(".")[:2]) for r in references(attr.expr)
                                              if r.startswith(("local.", "var.")))
                 _redact(attr)
@@ -114,6 +115,21 @@ def redact_sensitive(source: SourceFile) -> None:
             if flag is not None and flag.expr.text.strip() in ("true", '"true"'):
                 _redact(block.attributes["default"])
     redact_fed([source])
+
+
+def redact_tfvars(tfvars: list[SourceFile], sources: list[SourceFile]) -> None:
+    """Drop the tfvars values of variables declared `sensitive = true` or read by a sensitive
+    argument (a PR pointing secret_data at var.x must not get x's tfvars value into a report)."""
+    fed = set().union(*(s.sensitive_refs for s in sources))
+    for source in sources:
+        for block in source.blocks:
+            flag = block.attributes.get("sensitive") if block.type == "variable" and block.labels else None
+            if flag is not None and flag.expr.text.strip() in ("true", '"true"'):
+                fed.add(f"var.{block.labels[0]}")
+    for source in tfvars:
+        for name, attr in source.attributes.items():
+            if f"var.{name}" in fed:
+                _redact(attr)
 
 
 def redact_fed(sources: list[SourceFile]) -> None:
@@ -152,3 +168,22 @@ def load_source(path: Path, display: str) -> SourceFile:
     source = parse_source(path, display, text)
     source.mtime_ns, source.size = mtime_ns, size
     return source
+
+
+# A bare reference (`var.db_password`, `local.token`, `alicloud_kms_key.k.id`) names a secret but holds
+# none: it stays readable in a diff.
+_REFERENCE = re.compile(r'(?:"\$\{)?[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\[[\w.]+\])+(?:\}")?')
+
+
+def redacted_spans(source: SourceFile) -> tuple[tuple[int, int], ...]:
+    """Where the values tfkms dropped sit in the file (secret-bearing arguments, sensitive
+    defaults and tfvars, what sensitive arguments read): a diff masks them by span."""
+    attrs = list(source.attributes.values())
+    stack = list(source.blocks)
+    while stack:
+        block = stack.pop()
+        stack.extend(block.blocks)
+        attrs += block.attributes.values()
+    spans = [(a.expr.start, a.expr.end) for a in attrs if a.expr.redacted
+             and not _REFERENCE.fullmatch(source.text[a.expr.start:a.expr.end].strip())]
+    return tuple(sorted(spans))

@@ -210,6 +210,31 @@ def _bodies(node: JsonNode) -> list[JsonNode]:
     return [i for i in node.items if i.kind == "object"] if node.kind == "array" else [node]
 
 
+# Top-level block types and how many labels each takes. In HCL's JSON syntax every level (the
+# block type's value, each label's value, the body) may be one object or an array of objects:
+# `{"resource": [{"alicloud_kms_key": [{"k": [{...}]}]}]}` is the same block as the plain form.
+_LABELS = {"resource": 2, "data": 2, "variable": 1, "module": 1, "provider": 1, "output": 1,
+           "locals": 0, "terraform": 0}
+
+
+def _labelled(value: JsonNode, wanted: int, labels: list[str], key_start: int,
+              ) -> list[tuple[list[str], int, JsonNode]]:
+    """(labels, start, body) of every block under `value`, which still needs `wanted` labels.
+    A body that is an array element starts at its own brace (so two bodies never share a start)."""
+    out: list[tuple[list[str], int, JsonNode]] = []
+    in_array = value.kind == "array"
+    for obj in _bodies(value):
+        if wanted == 0:
+            if obj.kind == "object":
+                out.append((labels, obj.start if in_array else key_start, obj))
+            continue
+        if obj.kind != "object":
+            continue
+        for key, kstart, inner in obj.members:
+            out += _labelled(inner, wanted - 1, [*labels, key], kstart)
+    return out
+
+
 def json_to_blocks(text: str, root: JsonNode) -> tuple[dict[str, Attribute], list[Block]]:
     """Map Terraform's JSON configuration syntax onto blocks (two-label, one-label, no-label)."""
     blocks: list[Block] = []
@@ -217,18 +242,9 @@ def json_to_blocks(text: str, root: JsonNode) -> tuple[dict[str, Attribute], lis
     if root.kind != "object":
         raise JsonSyntaxError(1, 1, "a Terraform JSON file must hold an object")
     for key, kstart, value in root.members:
-        if key in ("resource", "data"):
-            for rtype, _, by_name in value.members if value.kind == "object" else []:
-                for name, nstart, body in by_name.members if by_name.kind == "object" else []:
-                    for one in _bodies(body):
-                        blocks.append(_block(text, key, [rtype, name], nstart, one))
-        elif key in ("variable", "module", "provider", "output"):
-            for name, nstart, body in value.members if value.kind == "object" else []:
-                for one in _bodies(body):
-                    blocks.append(_block(text, key, [name], nstart, one))
-        elif key in ("locals", "terraform"):
-            for one in _bodies(value):
-                blocks.append(_block(text, key, [], kstart, one))
+        if key in _LABELS:
+            for labels, start, body in _labelled(value, _LABELS[key], [], kstart):
+                blocks.append(_block(text, key, labels, start, body))
         else:
             attributes[key] = _attribute(text, key, kstart, value)
     return attributes, blocks

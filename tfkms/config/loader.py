@@ -84,6 +84,9 @@ def _tfvars_order(name: str) -> tuple[int, str]:
 def read_modules_json(root: Path) -> dict[str, tuple[str, Path]]:
     """`.terraform/modules/modules.json`: call key ("a.b") -> (source, directory)."""
     manifest = root / ".terraform" / "modules" / "modules.json"
+    real_root = root.resolve()
+    if manifest.exists() and real_root not in manifest.resolve().parents:
+        return {}  # a symlink leading out of the root: not read (a PR could point it anywhere)
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -91,6 +94,10 @@ def read_modules_json(root: Path) -> dict[str, tuple[str, Path]]:
     out: dict[str, tuple[str, Path]] = {}
     for entry in data.get("Modules", []) if isinstance(data, dict) else []:
         key, source, directory = entry.get("Key"), entry.get("Source", ""), entry.get("Dir")
-        if isinstance(key, str) and key and isinstance(directory, str):
+        if isinstance(key, str) and key and isinstance(directory, str) and isinstance(source, str):
+            target = (root / directory).resolve()
+            installed = real_root / ".terraform"
+            if not source.startswith(("./", "../")) and installed not in target.parents:
+                continue  # a downloaded module lives under .terraform/: anything else is not read
             out[key] = (source, (root / directory))
     return out

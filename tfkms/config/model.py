@@ -15,12 +15,43 @@ PROVIDER_NAME = "alicloud"
 
 
 class _Declared:
-    """A declaration read from one block (the subclasses are dataclasses holding `block`)."""
+    """A declaration read from one block (the subclasses are dataclasses holding `block`, `file`
+    and `overrides`).
+
+    `overrides`: the blocks of override files (`override.tf`, `*_override.tf`, and .tf.json) that
+    Terraform merges into this one, in the order it merges them (file name, then position). An
+    argument an override sets replaces the base's (Terraform's override semantics): `attr` and
+    `attributes` give the merged view, `attr_source` says which file sets it last."""
 
     block: Block
+    file: SourceFile
+    overrides: list[tuple[SourceFile, Block]]
 
     def attr(self, name: str) -> Attribute | None:
-        return self.block.attributes.get(name)
+        found = self.attr_source(name)
+        return found[1] if found is not None else None
+
+    def attr_source(self, name: str) -> tuple[SourceFile, Attribute] | None:
+        """The file and attribute that set `name` last: the last override setting it, else the base."""
+        for source, block in reversed(self.overrides):
+            if name in block.attributes:
+                return source, block.attributes[name]
+        attr = self.block.attributes.get(name)
+        return (self.file, attr) if attr is not None else None
+
+    @property
+    def attributes(self) -> dict[str, Attribute]:
+        """Every argument, merged (an override's replaces the base's)."""
+        if not self.overrides:
+            return self.block.attributes
+        merged = dict(self.block.attributes)
+        for _, block in self.overrides:
+            merged.update(block.attributes)
+        return merged
+
+    @property
+    def override_files(self) -> list[SourceFile]:
+        return [source for source, _ in self.overrides]
 
 
 @dataclass
@@ -30,6 +61,7 @@ class ResourceBlock(_Declared):
     name: str
     block: Block
     file: SourceFile
+    overrides: list[tuple[SourceFile, Block]] = field(default_factory=list)
 
     @property
     def config_name(self) -> str:
@@ -48,17 +80,42 @@ class ResourceBlock(_Declared):
 
         return self.is_kms or self.type in PROTECTED_TYPES
 
+    def child_blocks(self, block_type: str) -> list[Block]:
+        """Nested blocks of one type, merged: the last override holding blocks of that type replaces
+        them all (Terraform's rule for nested blocks). For `lifecycle` see `lifecycle_source`."""
+        for _, block in reversed(self.overrides):
+            found = block.child_blocks(block_type)
+            if found:
+                return found
+        return self.block.child_blocks(block_type)
+
+    def lifecycle_source(self, name: str) -> tuple[SourceFile, Block, Attribute] | None:
+        """The (file, resource block, attribute) whose `lifecycle` sets `name` last: Terraform merges
+        lifecycle blocks argument by argument, the last override setting one wins."""
+        for source, block in [*reversed(self.overrides), (self.file, self.block)]:
+            for lifecycle in block.child_blocks("lifecycle"):
+                if name in lifecycle.attributes:
+                    return source, block, lifecycle.attributes[name]
+        return None
+
+    def lifecycle_target(self, name: str) -> tuple[SourceFile, Block]:
+        """Where an edit of lifecycle argument `name` goes: the block whose lifecycle sets it last
+        (an override's setting hides the base's), else the base block."""
+        found = self.lifecycle_source(name)
+        return (found[0], found[1]) if found is not None else (self.file, self.block)
+
 
 @dataclass
 class ModuleCall(_Declared):
     name: str
     block: Block
     file: SourceFile
+    overrides: list[tuple[SourceFile, Block]] = field(default_factory=list)
 
     @property
     def arguments(self) -> dict[str, Attribute]:
         meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
-        return {k: v for k, v in self.block.attributes.items() if k not in meta}
+        return {k: v for k, v in self.attributes.items() if k not in meta}
 
 
 @dataclass
@@ -67,6 +124,7 @@ class ProviderBlock(_Declared):
     alias: str | None
     block: Block
     file: SourceFile
+    overrides: list[tuple[SourceFile, Block]] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
@@ -78,11 +136,19 @@ class VariableDecl(_Declared):
     name: str
     block: Block
     file: SourceFile
+    overrides: list[tuple[SourceFile, Block]] = field(default_factory=list)
 
     @property
     def default(self) -> Expr | None:
-        attr = self.attr("default")
-        return attr.expr if attr else None
+        found = self.attr_source("default")
+        return found[1].expr if found else None
+
+    def attr(self, name: str) -> Attribute | None:
+        """The base block's argument, None when an override sets it: callers pair the attribute
+        with `self.file`/`self.block` (a value site), which would be the wrong file; evaluation
+        reads `default` / `attr_source`, which see the override."""
+        found = self.attr_source(name)
+        return found[1] if found is not None and found[0] is self.file else None
 
 
 @dataclass
@@ -129,6 +195,12 @@ class ModuleDir:
     # that uses this directory is judged on nothing and patched nowhere. Also in `problems`.
     config_errors: list[InputProblem] = field(default_factory=list)
     _declared: dict[tuple[str, ...], tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
+    # Override merging (Terraform's override files): declarations by header, override blocks read
+    # before their base (a file sorting before the base's), locals an override has set.
+    _by_header: dict[tuple[str, ...], _Declared] = field(default_factory=dict, repr=False, compare=False)
+    _pending: dict[tuple[str, ...], list[tuple[SourceFile, Block]]] = field(default_factory=dict, repr=False,
+                                                                            compare=False)
+    _overridden_locals: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def add_file(self, source: SourceFile) -> None:
         self.files.append(source)
@@ -137,28 +209,55 @@ class ModuleDir:
             self.moved.extend(_json_moved(source, source.attributes["moved"]))
         for block in source.blocks:
             kind, labels = block.type, block.labels
+            if override and self._merge_override(block, source):
+                continue
             if not override:
                 self._check_unique(block, source)
+            declared: _Declared | None = None
             if kind in ("resource", "data") and len(labels) == 2:
                 mode = "managed" if kind == "resource" else "data"
-                self.resources.append(ResourceBlock(mode, labels[0], labels[1], block, source))
+                declared = ResourceBlock(mode, labels[0], labels[1], block, source)
+                self.resources.append(declared)
             elif kind == "module" and len(labels) == 1:
-                self.module_calls[labels[0]] = ModuleCall(labels[0], block, source)
+                declared = self.module_calls[labels[0]] = ModuleCall(labels[0], block, source)
             elif kind == "provider" and len(labels) == 1:
                 alias_attr = block.attributes.get("alias")
                 alias = evaluate(alias_attr.expr) if alias_attr else None
-                self.providers.append(ProviderBlock(labels[0], alias if isinstance(alias, str) else None,
-                                                    block, source))
+                declared = ProviderBlock(labels[0], alias if isinstance(alias, str) else None, block, source)
+                self.providers.append(declared)
             elif kind == "variable" and len(labels) == 1:
-                self.variables[labels[0]] = VariableDecl(labels[0], block, source)
+                declared = self.variables[labels[0]] = VariableDecl(labels[0], block, source)
             elif kind == "locals":
                 for name, attr in block.attributes.items():
-                    self.locals[name] = attr.expr
+                    if name not in self._overridden_locals:
+                        self.locals[name] = attr.expr
             elif kind == "terraform":
                 self._read_required_providers(block, source)
             elif kind == "moved" and not labels:
                 self.moved.append(MovedBlock(_moved_address(block.attributes.get("from")),
                                              _moved_address(block.attributes.get("to")), block, source))
+            header = _header(block)
+            if declared is not None and header is not None:
+                self._by_header.setdefault(header, declared)
+                declared.overrides.extend(self._pending.pop(header, []))
+
+    def _merge_override(self, block: Block, source: SourceFile) -> bool:
+        """Merge a block of an override file into the declaration it overrides (or keep it until
+        that declaration is read). False for blocks tfkms does not merge (read as usual)."""
+        if block.type == "locals":
+            for name, attr in block.attributes.items():
+                self.locals[name] = attr.expr
+                self._overridden_locals.add(name)
+            return True
+        header = _header(block)
+        if header is None:
+            return False
+        base = self._by_header.get(header)
+        if base is not None:
+            base.overrides.append((source, block))
+        else:
+            self._pending.setdefault(header, []).append((source, block))
+        return True
 
     def _check_unique(self, block: Block, source: SourceFile) -> None:
         """A second declaration of one address (in any file of the directory): Terraform's
@@ -205,6 +304,20 @@ class ModuleDir:
                 if isinstance(value, str):
                     return value, attr.line if attr else block.line
         return None
+
+
+def _header(block: Block) -> tuple[str, ...] | None:
+    """What an override block is matched by: its type and labels (a provider: name and alias)."""
+    kind, labels = block.type, block.labels
+    if kind in ("resource", "data") and len(labels) == 2:
+        return (kind, *labels)
+    if kind in ("module", "variable") and len(labels) == 1:
+        return (kind, labels[0])
+    if kind == "provider" and len(labels) == 1:
+        alias_attr = block.attributes.get("alias")
+        alias = evaluate(alias_attr.expr) if alias_attr else None
+        return (kind, labels[0], alias if isinstance(alias, str) else "")
+    return None
 
 
 def _is_override_file(name: str) -> bool:

@@ -17,6 +17,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from tfkms.config.cache_store import ParseCache
 from tfkms.config.discover import is_tfvars_file
 from tfkms.config.files import decode, parse_source
 from tfkms.config.syntax import SourceFile
@@ -25,9 +26,6 @@ from tfkms.errors import InputFileError, InputProblem
 PARSE_TIMEOUT_S = 10.0
 MIN_FILES_FOR_POOL = 24  # below this, starting processes costs more than it saves
 LARGE_FILE_BYTES = 256 * 1024  # a file this big goes to a worker anyway: only a worker can be timed out
-# Part of the cache key: raise it when the pickled syntax classes change shape, so entries
-# written by an older layout are never loaded (2: every HCL Expr carries its `reparse`).
-CACHE_FORMAT = 3
 
 
 @dataclass
@@ -49,7 +47,50 @@ def _parse_job(path: Path, display: str, data: bytes) -> SourceFile | InputProbl
     return source
 
 
-def _worker(conn: Connection) -> None:
+def _bind_to_parent(parent_pid: int, inherited: list[Connection]) -> None:
+    """A worker dies with its parent, however the parent ends (SIGTERM, SIGHUP, SIGKILL, a crash),
+    and never holds the parent's stdout/stderr: a caller reading them through a pipe gets EOF
+    when tfkms ends, not when the last worker does."""
+    import signal
+    import sys
+    import threading
+
+    # A forked worker inherits tfkms's handlers. Ctrl-C, a hangup or a SIGTERM sent to the whole process
+    # group reaches the workers too: the parent alone decides (it stops them, or they die with it).
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    for conn in inherited:  # parent ends copied by fork (its own, earlier workers'): they would hide EOF
+        with contextlib.suppress(OSError):
+            conn.close()
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):  # PR_SET_PDEATHSIG: the kernel kills us when the parent goes
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent went before prctl took effect
+        os._exit(1)
+
+    def watchdog() -> None:  # everywhere else (and as a second line): notice being orphaned
+        while True:
+            time.sleep(WATCHDOG_INTERVAL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watchdog, name="tfkms-parse-watchdog", daemon=True).start()
+
+
+WATCHDOG_INTERVAL_S = 0.25
+
+
+def _worker(conn: Connection, parent_pid: int | None = None, inherited: list[Connection] | None = None) -> None:
+    if parent_pid is not None:
+        _bind_to_parent(parent_pid, inherited or [])
     from hcl2.parser import parser
 
     parser()  # import and build the grammar now, while the parent is still reading files
@@ -75,11 +116,17 @@ class ParsePool:
     def __init__(self, size: int) -> None:
         self.ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self.used = False
-        self.workers: list[tuple[BaseProcess, Connection]] = [self._start() for _ in range(size)]
+        self.workers: list[tuple[BaseProcess, Connection]] = []
+        for _ in range(size):
+            self.workers.append(self._start())
 
     def _start(self) -> tuple[BaseProcess, Connection]:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker, args=(child,), daemon=True)
+        # forked, the worker closes its copies of the parent ends (its own and the other workers'), or it
+        # would never read EOF when the parent goes; spawned, it has none
+        forked = self.ctx.get_start_method() == "fork"
+        inherited = [parent, *(conn for _, conn in self.workers if not conn.closed)] if forked else []
+        proc = self.ctx.Process(target=_worker, args=(child, os.getpid(), inherited), daemon=True)
         proc.start()
         child.close()
         return proc, parent
@@ -90,10 +137,14 @@ class ParsePool:
         pending = list(reversed(jobs))
         busy: dict[int, tuple[ParseJob, float]] = {}  # worker index -> job, start time
         while pending or busy:
-            for i, (_, conn) in enumerate(self.workers):
+            for i in range(len(self.workers)):
                 if i not in busy and pending:
                     job = pending.pop()
-                    conn.send((job.path, job.display, job.data))
+                    try:
+                        self.workers[i][1].send((job.path, job.display, job.data))
+                    except OSError:  # the worker is gone (killed from outside): a new one gets the file
+                        self._replace(i)
+                        self.workers[i][1].send((job.path, job.display, job.data))
                     busy[i] = (job, time.monotonic())
             ready = wait([self.workers[i][1] for i in busy], timeout=0.2)
             for i in list(busy):
@@ -132,10 +183,13 @@ class ParsePool:
             with contextlib.suppress(OSError):  # a worker already gone (BrokenPipeError is an OSError)
                 conn.send(None)
             conn.close()
+        deadline = time.monotonic() + 1  # one second for all of them, not each: then they are killed
         for proc, _ in self.workers:
-            proc.join(timeout=1)
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        for proc, _ in self.workers:
             if proc.is_alive():
                 proc.kill()
+                proc.join(timeout=1)
 
 
 def default_workers() -> int:
@@ -193,89 +247,3 @@ def store_parsed(cache: ParseCache | None, jobs: list[ParseJob], results: dict[P
         if isinstance(outcome, SourceFile) and not is_tfvars_file(job.path.name):
             cache.put(job.data, outcome)  # tfvars hold environment values, often secrets: never cached
 
-
-class ParseCache:
-    """Parsed files by content hash, in the user's cache directory (private, atomic writes).
-
-    Keyed by tfkms and python-hcl2 versions. Entries hold no file text and no sensitive
-    argument values (they are dropped at parse time)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    @classmethod
-    def default(cls) -> ParseCache:
-        import importlib.metadata
-
-        from tfkms import __version__
-
-        try:
-            hcl2_version = importlib.metadata.version("python-hcl2")
-        except importlib.metadata.PackageNotFoundError:
-            hcl2_version = "unknown"
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        return cls(base / "tfkms" / f"parse-{__version__}-f{CACHE_FORMAT}-hcl2-{hcl2_version}")
-
-    def _path(self, data: bytes) -> Path:
-        import hashlib
-
-        digest = hashlib.sha256(data).hexdigest()
-        return self.directory / digest[:2] / f"{digest}.pickle"
-
-    def _trusted(self) -> bool:
-        """Pickles execute code when loaded: only read a cache that is this user's alone."""
-        try:
-            st = self.directory.stat()
-        except OSError:
-            return False
-        return (not hasattr(os, "getuid") or st.st_uid == os.getuid()) and not st.st_mode & 0o022
-
-    def get(self, data: bytes) -> SourceFile | None:
-        import hashlib
-
-        path = self._path(data)
-        try:
-            blob = path.read_bytes()
-        except OSError:
-            return None
-        digest, payload = blob[:32], blob[32:]
-        if not self._trusted() or hashlib.sha256(payload).digest() != digest:
-            self._discard(path)  # bit rot or a torn write: a miss, replaced on this run
-            return None
-        try:
-            value = pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - whatever a damaged entry raises, it is only a miss
-            self._discard(path)
-            return None
-        return value if isinstance(value, SourceFile) else None
-
-    @staticmethod
-    def _discard(path: Path) -> None:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-    def put(self, data: bytes, source: SourceFile) -> None:
-        import tempfile
-
-        target = self._path(data)
-        if target.exists():  # content-addressed: an entry never changes
-            return
-        text, source.text = source.text, ""
-        try:
-            for folder in (self.directory.parent, self.directory, target.parent):
-                folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # private: only this user reads it
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                import hashlib
-
-                payload = pickle.dumps(source, protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(fd, "wb") as handle:  # a checksum first: damage is detected, not loaded
-                    handle.write(hashlib.sha256(payload).digest() + payload)
-                os.replace(tmp, target)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, RecursionError, pickle.PicklingError):
-            pass  # a cache that cannot be written is just a slower run
-        finally:
-            source.text = text

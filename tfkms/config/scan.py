@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from tfkms import logs
 from tfkms.config.discover import ConfigDir, walk_config_dirs
-from tfkms.config.files import decode, redact_fed
+from tfkms.config.files import decode, redact_fed, redact_tfvars
 from tfkms.config.instances import Root
 from tfkms.config.loader import Loader, display_path
 from tfkms.config.model import ModuleDir
 from tfkms.config.modules import ModuleExpander, local_call_target
 from tfkms.config.prefilter import DirBytes, read_dir, relevant_dirs, side_files
 from tfkms.config.provider_versions import assign_provider_version
-from tfkms.errors import InputFileError, InputProblem
+from tfkms.errors import InputFileError, InputProblem, TfkmsError
 from tfkms.knowledge.versions import ProviderVersion
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     from tfkms.config.parallel import ParsePool, default_workers
 
     walked = [(base, walk_config_dirs(base, exclude)) for base in paths]
+    for base, found in walked:  # a typo'd path or an empty checkout must not read as "ready"
+        if not any(d.config_files for d in found):
+            raise TfkmsError(f"no Terraform files (.tf, .tf.json) under {base}")
     size = workers if workers is not None else default_workers()
     big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
     pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read
@@ -74,6 +77,7 @@ def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: Provide
                       if (target := local_call_target(module_dir, call)) is not None)
     for _, module_dir in candidates:
         redact_fed(module_dir.files)  # before caching: no value a secret reads is ever stored
+        redact_tfvars(module_dir.tfvars, module_dir.files)
     store_parsed(cache, [j for j in jobs if j.path in fresh], fresh)
     roots: list[Root] = []
     for base, module_dir in candidates:
@@ -117,11 +121,27 @@ def _parse_jobs(dir_bytes: DirBytes, base: Path, problems: list[InputProblem]) -
         problems.append(InputProblem(display_path(found.path / name, base), None, None, f"cannot read: {reason}"))
     for name in side_files(found):
         path = found.path / name
+        if _leaves_tree(path, base):  # a PR's terraform.tfvars -> ~/.env must not be read (or echoed)
+            problems.append(InputProblem(display_path(path, base), None, None,
+                                         "a symlink to a file outside the scanned tree: not read"))
+            continue
         try:
             jobs.append(ParseJob(path, display_path(path, base), path.read_bytes(), path.stat().st_mtime_ns))
         except OSError as exc:
             problems.append(InputProblem(display_path(path, base), None, None, f"cannot read: {exc.strerror or exc}"))
     return jobs
+
+
+def _leaves_tree(path: Path, base: Path) -> bool:
+    """A symlink whose target lies outside both the scanned tree and the file's own folder."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True  # dangling or looping: nothing to read there either
+    inside = (base.resolve(), path.parent.resolve())
+    return not any(target == top or top in target.parents for top in inside)
 
 
 def _cheap_checks(skipped: list[DirBytes], base: Path) -> list[InputProblem]:

@@ -12,8 +12,11 @@ parameter (signed like any other). Without one, the emulator serves `default_reg
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import random
+import re
+import secrets
 import threading
 import time
 import uuid
@@ -56,6 +59,14 @@ class EmulatorOptions:
     seed: int = 0
     default_region: str | None = None  # region served when a request names none
     max_clock_skew_s: float = 900.0
+    # hostile servers, for the live client's tests
+    ignore_page_number: bool = False  # every listing answers page 1, whatever PageNumber says
+    slow_drip_ms: float = 0.0  # API answers: the body goes out one byte at a time, this far apart
+    hostile_total_count: Any = None  # listings answer TotalCount with this JSON value (None: the true count)
+    hostile_fields: dict[str, Any] = field(default_factory=dict)  # "Keys" or "KeyMetadata.KeyId" -> JSON
+    #                                  value, set in every answer whose parent object has that field
+    # Admin routes need it (X-Tfkms-Admin-Token): a web page cannot learn it, so it cannot drive them.
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
 
 @dataclass
@@ -120,13 +131,15 @@ class KmsEmulator:
             if isinstance(fault, ApiError):
                 raise fault
             params = {k: v for k, v in signed.params.items() if k != "RegionId"}
+            if self.options.ignore_page_number:
+                params.pop("PageNumber", None)
             if action in self.options.unsupported:
                 raise ApiError(
                     404,
                     "InvalidAction.NotFound",
                     f"Specified api {action} is not found, please check your url and method.",
                 )
-            answer = dispatch(self.state, region, action, params)
+            answer = self._hostile(dispatch(self.state, region, action, params))
             self._record(CallRecord(action, region, 200, None, signed.signature, provider, params))
             return 200, {}, {"RequestId": self._request_id(), **answer}
         except ApiError as error:
@@ -180,6 +193,20 @@ class KmsEmulator:
         if failing or action in options.always_fail:
             return ApiError(503, "SerivceUnavailableTemporary", "Service unavailable temporary.")
         return None
+
+    def _hostile(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer with the hostile_* values in place (fields present in the true answer only)."""
+        options = self.options
+        if options.hostile_total_count is not None and "TotalCount" in answer:
+            answer["TotalCount"] = options.hostile_total_count
+        for path, value in options.hostile_fields.items():
+            *parents, name = path.split(".")
+            target: Any = answer
+            for part in parents:
+                target = target.get(part) if isinstance(target, dict) else None
+            if isinstance(target, dict) and name in target:
+                target[name] = value
+        return answer
 
     def _record(self, record: CallRecord) -> None:
         with self._lock:
@@ -242,13 +269,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("GET")
 
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:  # never block on a body that is not coming, never trust a negative one
+            self.close_connection = True
+            self._send(400, {}, {"error": "Content-Length must be a whole number of bytes up to "
+                                          f"{MAX_BODY_BYTES}"})
+            return
         body = self.rfile.read(length) if length else b""
         emulator = self.server.emulator
         path = urlsplit(self.path).path
         if path.startswith("/_tfkms/"):
-            if self.client_address[0] not in _LOOPBACK:
-                self._send(403, {}, {"error": "admin routes answer loopback clients only"})
+            refused = _admin_refusal(self.client_address[0], self.headers, emulator.options.admin_token)
+            if refused is not None:
+                self._send(refused[0], {}, {"error": refused[1]})
                 return
             status, answer = emulator.handle_admin(method, path, body)
             self._send(status, {}, answer)
@@ -262,9 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(2)
             return
-        self._send(status, extra, payload)
+        self._send(status, extra, payload, drip_ms=emulator.options.slow_drip_ms)
 
-    def _send(self, status: int, extra: dict[str, str], payload: dict[str, Any] | str) -> None:
+    def _send(self, status: int, extra: dict[str, str], payload: dict[str, Any] | str, drip_ms: float = 0.0) -> None:
         data = (payload if isinstance(payload, str) else json.dumps(payload)).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
@@ -272,10 +305,49 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in extra.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if not drip_ms:
+            self.wfile.write(data)
+            return
+        self.close_connection = True
+        for n in range(len(data)):  # a slow-drip server: every read gets a byte before its timeout
+            if self.server.closing.wait(drip_ms / 1000):
+                return  # the emulator stops: do not keep a thread dripping
+            try:
+                self.wfile.write(data[n : n + 1])
+                self.wfile.flush()
+            except OSError:
+                return
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # the call log replaces stderr chatter
+
+
+MAX_BODY_BYTES = 1 << 20
+ADMIN_TOKEN_HEADER = "X-Tfkms-Admin-Token"
+_LOOPBACK_HOST = re.compile(r"(127\.0\.0\.1|localhost|\[::1\])(:\d+)?")
+
+
+def _content_length(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit():  # "-1", "abc", " 12": refused (isdigit also refuses a sign)
+        return None
+    length = int(raw)
+    return length if length <= MAX_BODY_BYTES else None
+
+
+def _admin_refusal(client: str, headers: Any, token: str) -> tuple[int, str] | None:
+    """Admin routes: a loopback client, a loopback Host (no DNS rebinding), no browser Origin
+    (no cross-site POST), and the token printed at start."""
+    if client not in _LOOPBACK:
+        return 403, "admin routes answer loopback clients only"
+    if not _LOOPBACK_HOST.fullmatch(headers.get("Host") or ""):
+        return 403, "admin routes need Host 127.0.0.1, localhost or [::1]"
+    if headers.get("Origin") is not None or headers.get("Sec-Fetch-Site") not in (None, "none", "same-origin"):
+        return 403, "admin routes refuse requests from web pages"
+    if not hmac.compare_digest(headers.get(ADMIN_TOKEN_HEADER) or "", token):
+        return 401, f"admin routes need the {ADMIN_TOKEN_HEADER} header printed when the emulator started"
+    return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -285,6 +357,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, emulator: KmsEmulator, port: int) -> None:
         self.emulator = emulator
+        self.closing = threading.Event()  # set on shutdown: slow-drip answers stop
         super().__init__(("127.0.0.1", port), _Handler)
 
 
@@ -297,6 +370,7 @@ def serve(emulator: KmsEmulator, port: int = 0) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        server.closing.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
@@ -312,4 +386,5 @@ def serve_forever(emulator: KmsEmulator, port: int = 0, on_ready: Any = None) ->
     except KeyboardInterrupt:
         pass
     finally:
+        server.closing.set()
         server.server_close()

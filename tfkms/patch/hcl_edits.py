@@ -7,6 +7,7 @@ its own (after a blank line) instead of realigning lines the user wrote.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tfkms.config.syntax import Attribute, Block, SourceFile
@@ -15,11 +16,11 @@ from tfkms.patch.layout import (
     child_indent,
     equals_column,
     indent_at,
+    indent_unit,
     is_one_line,
-    line_end,
     line_start,
-    next_line_start,
 )
+from tfkms.patch.lexer import code_line_start, tokens
 from tfkms.patch.model import Edit
 
 
@@ -27,9 +28,29 @@ class CannotEdit(Exception):
     """The construct is not something tfkms rewrites safely (the message says why)."""
 
 
-def _edit(source: SourceFile, start: int, end: int, after: str) -> Edit:
-    return Edit(file=source.display, line=source.line_of(start), start=start, end=end,
-                before=source.text[start:end], after=after)
+@dataclass(frozen=True)
+class Expectation:
+    """What the re-parsed file must hold after the splice, or the patch is refused: the block that
+    started at `block_start` in the original text (then its only child block of each type in `path`)
+    holds the attribute `name`, with `value` as its text (whitespace aside) and listing `names`."""
+
+    block_start: int
+    name: str
+    value: str | None = None
+    names: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckedEdit(Edit):
+    """An edit whose intended effect `tfkms.patch.apply.build_patch` verifies on the re-parsed text."""
+
+    expect: Expectation | None = None
+
+
+def _edit(source: SourceFile, start: int, end: int, after: str, expect: Expectation | None = None) -> Edit:
+    return CheckedEdit(file=source.display, line=source.line_of(start), start=start, end=end,
+                       before=source.text[start:end], after=after, expect=expect)
 
 
 def replace_value(source: SourceFile, attr: Attribute, value_text: str) -> Edit:
@@ -48,16 +69,20 @@ def _anchor(block: Block) -> Attribute | None:
 
 def insert_attribute(source: SourceFile, block: Block, name: str, value_text: str) -> list[Edit]:
     text, nl = source.text, source.newline
+    expect = Expectation(block.start, name, value_text)
     if is_one_line(source, block):
-        return [_expand_one_line_block(source, block, [f"{name} = {value_text}"])]
+        return [_expand_one_line_block(source, block, [(name, value_text)], expect=expect)]
     indent = child_indent(source, block)
     anchor = _anchor(block)
     if anchor is None:
-        at = next_line_start(text, block.open_brace)
-        return [_edit(source, at, at, f"{indent}{name} = {value_text}{nl}")]
-    at = next_line_start(text, anchor.end)
+        at = _code_line_after(source, block, block.open_brace + 1)
+        if at is None:
+            return [_before_close(source, block, f"{indent}{name} = {value_text}", expect)]
+        return [_edit(source, at, at, f"{indent}{name} = {value_text}{nl}", expect)]
+    at = _code_line_after(source, block, anchor.end)
     separator, spaces = "", " "
-    # A value that opens a bracket on this line is never aligned by `terraform fmt`.
+    # A value that opens a bracket on this line is never aligned by `terraform fmt`. (A multi-line
+    # comment after the anchor does not break its group: `fmt` aligns the line after it too.)
     chain = [] if "\n" in value_text and not value_text.startswith("<<") else _alignment_chain(source, block, anchor)
     columns = {equals_column(text, a) - len(indent_at(text, a.start)) for a in chain}
     if chain and len(columns) == 1:  # an aligned group (what `terraform fmt` leaves)
@@ -66,7 +91,26 @@ def insert_attribute(source: SourceFile, block: Block, name: str, value_text: st
             spaces = " " * (width - len(name))
         else:
             separator = nl  # longer than the group: a group of its own, nothing realigned
-    return [_edit(source, at, at, f"{separator}{indent}{name}{spaces}= {value_text}{nl}")]
+    if at is None:
+        return [_before_close(source, block, f"{indent}{name}{spaces}= {value_text}", expect)]
+    return [_edit(source, at, at, f"{separator}{indent}{name}{spaces}= {value_text}{nl}", expect)]
+
+
+def _code_line_after(source: SourceFile, block: Block, offset: int) -> int | None:
+    """The first line start after `offset` that is code (not inside a comment, heredoc or string),
+    still in the block's own body (not inside a nested block); None when the body has none."""
+    at = code_line_start(source.text, offset, block.close_brace)
+    if at is None or any(b.open_brace < at <= b.close_brace for b in block.blocks):
+        return None
+    return at
+
+
+def _before_close(source: SourceFile, block: Block, line: str, expect: Expectation) -> Edit:
+    """The block's "}" shares its line with what precedes it (`… end of comment */ }`): the new
+    line goes on a line of its own, and the "}" on the next."""
+    text, nl = source.text, source.newline
+    start = _tight_end(text, block.close_brace)
+    return _edit(source, start, block.close_brace, f"{nl}{line}{nl}{indent_at(text, block.start)}", expect)
 
 
 def _alignment_chain(source: SourceFile, block: Block, anchor: Attribute) -> list[Attribute]:
@@ -111,17 +155,24 @@ def _block_text(indent: str, unit: str, header: str, lines: list[str], nl: str) 
     return f"{indent}{header} {{{nl}{inner}{indent}}}{nl}"
 
 
-def _expand_one_line_block(source: SourceFile, block: Block, attr_lines: list[str] | None,
-                           nested: tuple[str, list[str]] | None = None) -> Edit:
-    """`resource "a" "b" {}` or `{ x = 1 }`: rewrite the braces' interior as a multi-line body."""
+def _expand_one_line_block(source: SourceFile, block: Block, attrs: list[tuple[str, str]] | None,
+                           nested: tuple[str, list[str]] | None = None, expect: Expectation | None = None) -> Edit:
+    """`resource "a" "b" {}` or `{ x = 1 }`: rewrite the braces' interior as a multi-line body, its
+    `=` aligned the way `terraform fmt` aligns consecutive single-line arguments."""
     text, nl = source.text, source.newline
     outer = indent_at(text, block.start)
-    from tfkms.patch.layout import indent_unit
-
     indent = outer + indent_unit(source, outer)
     existing = text[block.open_brace + 1:block.close_brace].strip()
-    body = [existing] if existing else []
-    body += attr_lines or []
+    pairs = list(attrs or [])
+    own = _sole_attribute(source, block, existing)
+    if own is not None:
+        pairs.insert(0, own)
+        body = []
+    else:
+        body = [existing] if existing else []
+    single = [p for p in pairs if "\n" not in p[1] or p[1].startswith("<<")]
+    width = max((len(n) for n, _ in single), default=0)
+    body += [f"{n}{' ' * (width - len(n)) if (n, v) in single else ''} = {v}" for n, v in pairs]
     out = "{" + nl + "".join(f"{indent}{line}{nl}" for line in body)
     if nested is not None:
         header, lines = nested
@@ -129,7 +180,17 @@ def _expand_one_line_block(source: SourceFile, block: Block, attr_lines: list[st
             out += nl
         out += _block_text(indent, indent[len(outer):], header, lines, nl)
     out += outer + "}"
-    return _edit(source, block.open_brace, block.close_brace + 1, out)
+    return _edit(source, block.open_brace, block.close_brace + 1, out, expect)
+
+
+def _sole_attribute(source: SourceFile, block: Block, existing: str) -> tuple[str, str] | None:
+    """(name, value text) when a one-line block's interior is exactly one argument and nothing else."""
+    if block.blocks or len(block.attributes) != 1:
+        return None
+    attr = next(iter(block.attributes.values()))
+    if source.text[attr.start:attr.end].strip() != existing:
+        return None
+    return attr.name, source.text[attr.expr.start:attr.expr.end]
 
 
 # ------------------------------------------------------------------ ignore_changes
@@ -187,7 +248,8 @@ def _elements(tuple_node: Any) -> list[Any]:
 
 
 def extend_ignore_changes(source: SourceFile, attr: Attribute, names: list[str]) -> list[Edit]:
-    """Append names to an existing list, in its own style (quoting, one per line, trailing comma)."""
+    """Append names to an existing list, in its own style (quoting, one per line, trailing comma).
+    The list is read as tokens: a comma or bracket inside a comment is not one."""
     from lark import Tree
 
     text, nl = source.text, source.newline
@@ -200,20 +262,26 @@ def extend_ignore_changes(source: SourceFile, attr: Attribute, names: list[str])
     last = elements[-1]
     last_end = _tight_end(text, last.meta.end_pos)
     close = node.meta.end_pos - 1  # the "]"
-    if "\n" not in text[attr.expr.start:attr.expr.end]:
+    if text[close] != "]":
+        raise CannotEdit(f"ignore_changes at {source.display}:{attr.line}: cannot find the end of the list")
+    code = [t for t in tokens(text, last_end, close) if t.kind != "comment"]
+    if not any(t.kind == "newline" for t in tokens(text, attr.expr.start, close)):
         return [_edit(source, last_end, last_end, "".join(f", {r}" for r in rendered))]
+    first_line = line_start(text, last.meta.start_pos) == line_start(text, node.meta.start_pos)
     indent = indent_at(text, last.meta.start_pos)
-    tail = text[last_end:close]
-    comma = tail.find(",")
-    if comma != -1 and "\n" not in tail[:comma]:  # trailing comma: add one line per name
-        eol = line_end(text, last_end + comma)
-        return [_edit(source, eol, eol, "".join(f"{nl}{indent}{r}," for r in rendered))]
-    eol = line_end(text, last_end)
-    if eol > close:  # "last ]" on one line
-        eol = last_end
-    edits = [_edit(source, last_end, last_end, ",")]
-    edits.append(_edit(source, eol, eol, ",".join(f"{nl}{indent}{r}" for r in rendered)))
-    return edits
+    if first_line:  # "[ tags # …": elements go one unit deeper than the line holding "["
+        indent += indent_unit(source, indent)
+    comma = next((t for t in code if t.kind != "newline"), None)
+    if comma is not None and text[comma.start:comma.end] == ",":  # trailing comma: one line per name
+        at = code_line_start(text, comma.end, close)
+        if at is None:  # "last, /* … */ ]"
+            return [_edit(source, comma.end, comma.end, "".join(f" {r}," for r in rendered))]
+        return [_edit(source, at, at, "".join(f"{indent}{r},{nl}" for r in rendered))]
+    at = code_line_start(text, last_end, close)
+    if at is None:  # "last ]" on one line, or "last /* … */ ]"
+        return [_edit(source, last_end, last_end, "".join(f", {r}" for r in rendered))]
+    lines = f",{nl}".join(f"{indent}{r}" for r in rendered) + nl
+    return [_edit(source, last_end, last_end, ","), _edit(source, at, at, lines)]
 
 
 def _tight_end(text: str, end: int) -> int:
@@ -235,13 +303,22 @@ def add_ignore_changes(source: SourceFile, resource: Block, names: list[str]) ->
     """Merge names into the resource's lifecycle.ignore_changes (one lifecycle block, never two)."""
     lifecycles = resource.child_blocks("lifecycle")
     if not lifecycles:
-        return insert_block(source, resource, "lifecycle", [f"ignore_changes = [{', '.join(names)}]"])
+        edits = insert_block(source, resource, "lifecycle", [f"ignore_changes = [{', '.join(names)}]"])
+        return _expecting(edits, Expectation(resource.start, "ignore_changes", names=tuple(names), path=("lifecycle",)))
     lifecycle = lifecycles[0]
     attr = lifecycle.attributes.get("ignore_changes")
+    expect = Expectation(lifecycle.start, "ignore_changes", names=tuple(names))
     if attr is None:
-        return insert_attribute(source, lifecycle, "ignore_changes", "[" + ", ".join(names) + "]")
+        return _expecting(insert_attribute(source, lifecycle, "ignore_changes", "[" + ", ".join(names) + "]"), expect)
     missing = names_missing_from(source, attr, names)
-    return extend_ignore_changes(source, attr, missing) if missing else []
+    return _expecting(extend_ignore_changes(source, attr, missing), expect) if missing else []
+
+
+def _expecting(edits: list[Edit], expect: Expectation) -> list[Edit]:
+    """The edits, the first of them carrying what the re-parsed file must then hold."""
+    if edits and isinstance(edits[0], CheckedEdit):
+        edits[0].expect = expect
+    return edits
 
 
 def append_top_level_block(source: SourceFile, text_block: str) -> Edit:

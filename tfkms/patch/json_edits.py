@@ -15,7 +15,24 @@ def _edit(source: SourceFile, start: int, end: int, after: str) -> Edit:
 
 
 def json_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON value for a .tf.json file. Terraform reads a JSON string in a resource or a module
+    call as a template, so every string's `${` / `%{` is doubled (`$${`): the value Terraform sees
+    is the string itself. A `PlainJSON` string (a variable default, a .tfvars.json entry: read as
+    data, never as a template) is written as it is."""
+    from tfkms.patch.literals import PlainJSON, template_escape
+
+    def literal(v: Any) -> Any:
+        if isinstance(v, PlainJSON):
+            return str(v)
+        if isinstance(v, str):
+            return template_escape(v)
+        if isinstance(v, list):
+            return [literal(x) for x in v]
+        if isinstance(v, dict):
+            return {k: literal(x) for k, x in v.items()}
+        return v
+
+    return json.dumps(literal(value), ensure_ascii=False)
 
 
 def replace_value(source: SourceFile, attr: Attribute, value: Any) -> Edit:

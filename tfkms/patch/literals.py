@@ -2,12 +2,66 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+# What HCL's quoted-string scanner must not see raw: every C0/C1 control character, DEL, and the
+# Unicode line/paragraph separators and BOM. HCL knows only \n \r \t \" \\ \uNNNN \UNNNNNNNN
+# (no \b, no \f: JSON's escapes are not all HCL's).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\\\\"]")
+_SHORT = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A template introducer, `${` or `%{`: doubling its first character makes it a literal (`$${`),
+# as hclwrite does; a `$` not followed by `{` stays as it is.
+_INTRODUCER = re.compile(r"([$%])(?=\{)")
+_UNDOUBLE = re.compile(r"([$%])\1(?=\{)")
+
+
+class PlainJSON(str):
+    """A string a .tf.json writer must not template-escape: Terraform reads it as data (a variable
+    default, a .tfvars.json entry), so `$${` there would stay `$${`."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _SHORT.get(char) or f"\\u{ord(char):04x}"
+
+
+def template_escape(text: str) -> str:
+    """`${` -> `$${` and `%{` -> `%%{`: a string Terraform reads as a template stays literal."""
+    return _INTRODUCER.sub(r"\1\1", text)
 
 
 def hcl_string(value: Any) -> str:
-    """A string literal (JSON string syntax is HCL string syntax), or null."""
-    return "null" if value is None else json.dumps(value, ensure_ascii=False)
+    """The one writer of HCL literals tfkms emits: a quoted string whose value, as Terraform reads
+    it, is exactly `value` (no interpolation, no directive, no raw control character), or null.
+    Numbers and booleans are written as themselves."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if not isinstance(value, str):
+        raise TypeError(f"tfkms writes strings, numbers, booleans or null, not {type(value).__name__}")
+    return '"' + template_escape(_UNSAFE.sub(_escape, value)) + '"'
+
+
+def literal_value(text: str) -> Any:
+    """The value of a literal `hcl_string` wrote (its inverse), for writers that need the value
+    itself (.tf.json). ValueError for anything else: a lookup, an expression, a raw newline."""
+    text = text.strip()
+    keywords = {"null": None, "true": True, "false": False}
+    if text in keywords:
+        return keywords[text]
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return json.loads(text)
+    try:
+        value = json.loads(_UNDOUBLE.sub(r"\1", text)) if text.startswith('"') else None
+    except ValueError:
+        value = None
+    if not isinstance(value, str) or hcl_string(value) != text:  # only what the writer itself writes
+        raise ValueError(f"not a literal tfkms writes: {text[:60]!r}")
+    return value
 
 
 def by_count_index(values: dict[int, Any]) -> str:
@@ -33,7 +87,7 @@ def by_workspace(values: dict[str, Any], fallback: str = "null") -> str:
 def _lookup(entries: dict[str, Any], key: str, fallback: str = "null") -> str:
     """`lookup(MAP, KEY, null)` over entries in their order; MAP on one line for one entry, else
     one line per entry with the `=` aligned (as `terraform fmt` lays it out)."""
-    keys = {k: json.dumps(k, ensure_ascii=False) for k in entries}
+    keys = {k: hcl_string(str(k)) for k in entries}  # a key is a template too: `"${x}"` would interpolate
     if len(entries) == 1:
         (k, v), = entries.items()
         return f"lookup({{ {keys[k]} = {hcl_string(v)} }}, {key}, {fallback})"

@@ -11,10 +11,13 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
 
 
-def render(result: Result, fmt: str, *, color: bool = False) -> str:
+def render(result: Result, fmt: str, *, color: bool = False, width: int | None = None,
+           show_problems: bool = True) -> str:
+    """`width`: the terminal's (text only); `show_problems`: False when the command prints input
+    problems on stderr itself (text only: each error once)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"tfkms.report.{fmt}_report")
     if fmt == "text":
-        return module.render(result, color=color)
+        return module.render(result, color=color, width=width, show_problems=show_problems)
     return module.render(result)

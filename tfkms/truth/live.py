@@ -105,7 +105,8 @@ def _checked_regions(regions: Iterable[str], options: LiveOptions) -> list[str]:
     if options.signature not in ("v3", "v2"):
         raise TfkmsError(f"unknown signature {options.signature!r}: use v3 or v2")
     shared_host = options.endpoint and "{region}" not in options.endpoint
-    if len(unique) > 1 and shared_host and not endpoint_for(options.endpoint, unique[0]).loopback:
+    first = endpoint_for(options.endpoint, unique[0], options.insecure_http) if unique else None
+    if len(unique) > 1 and shared_host and first is not None and not first.loopback:
         raise TfkmsError(
             f"--endpoint {options.endpoint} serves one region but {len(unique)} were named; "
             "put {region} in it (kms-vpc.{region}.aliyuncs.com) or run once per region"

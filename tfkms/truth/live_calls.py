@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any
 
 from tfkms.progress import Progress
-from tfkms.truth.live_errors import Cancelled, Failure, LiveCallError, classify, is_unsupported
-from tfkms.truth.live_transport import PAGE_SIZE, LiveOptions, RateLimiter, credential_client, kms_client
+from tfkms.truth.live_errors import (
+    CallTimeout,
+    Cancelled,
+    Failure,
+    LiveAnswerError,
+    LiveCallError,
+    LiveDeadlineError,
+    MalformedAnswer,
+    classify,
+    is_unsupported,
+)
+from tfkms.truth.live_transport import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    LiveOptions,
+    RateLimiter,
+    credential_client,
+    kms_client,
+)
 
 
 def text_or_none(value: Any) -> str | None:
@@ -27,16 +46,95 @@ def instance_type_of(*reported: Any) -> str | None:
     return None
 
 
+# What tfkms reads of each answer and the JSON type it must have; an absent or null field is
+# always allowed (the readers treat it as unknown). An object spec lists the keys it checks,
+# a one-element list spec is an array of such items. Anything else is a malformed answer:
+# one clear error, never a traceback and never a value silently turned into text.
+TEXT, COUNT, SCALAR = "text", "count", "scalar"
+_LISTED = {"TotalCount": COUNT, "PageNumber": COUNT, "PageSize": COUNT}
+_ALIASES = {"Aliases": {"Alias": [{"AliasName": TEXT, "KeyId": TEXT, "AliasArn": TEXT}]}, **_LISTED}
+ANSWER_SHAPES: dict[str, dict[str, Any]] = {
+    "ListKeys": {"Keys": {"Key": [{"KeyId": TEXT, "KeyArn": TEXT}]}, **_LISTED},
+    "ListSecrets": {"SecretList": {"Secret": [{"SecretName": TEXT}]}, **_LISTED},
+    "ListKmsInstances": {"KmsInstances": {"KmsInstance": [{"KmsInstanceId": TEXT, "KmsInstanceArn": TEXT}]},
+                         **_LISTED},
+    "ListAliases": _ALIASES,
+    "ListAliasesByKeyId": _ALIASES,
+    "ListKeyVersions": {"KeyVersions": {"KeyVersion": [{"KeyVersionId": TEXT}]}, **_LISTED},
+    "DescribeKey": {"KeyMetadata": dict.fromkeys(
+        ("KeyId", "Arn", "KeySpec", "KeyUsage", "KeyState", "ProtectionLevel", "Origin", "AutomaticRotation",
+         "RotationInterval", "DKMSInstanceId", "Creator", "Description", "PrimaryKeyVersion"), TEXT)},
+    "DescribeSecret": dict.fromkeys(
+        ("SecretName", "Arn", "SecretType", "EncryptionKeyId", "DKMSInstanceId", "AutomaticRotation",
+         "RotationInterval", "Description"), TEXT),
+    "GetKmsInstance": {"KmsInstance": {**dict.fromkeys(
+        ("InstanceId", "InstanceName", "ProductType", "ProductVersion", "Status"), TEXT), "Spec": SCALAR}},
+}
+_EXPECTED = {TEXT: "a string", COUNT: "a whole number >= 0", SCALAR: "a string or a number"}
+
+
+def check_answer(action: str, body: Any) -> None:
+    """Raise MalformedAnswer naming the first field of `body` whose type is not the documented one."""
+    if not isinstance(body, dict):
+        raise MalformedAnswer("the answer", f"is {_describe(body)}, expected a JSON object")
+    _check(ANSWER_SHAPES.get(action, {}), body, "")
+
+
+def _check(spec: Any, value: Any, path: str) -> None:
+    if value is None:
+        return
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise MalformedAnswer(path, f"is {_describe(value)}, expected an object")
+        for name, inner in spec.items():
+            _check(inner, value.get(name), f"{path}.{name}" if path else name)
+    elif isinstance(spec, list):
+        if not isinstance(value, list):
+            raise MalformedAnswer(path, f"is {_describe(value)}, expected a list")
+        for n, item in enumerate(value):
+            _check(spec[0], item, f"{path}[{n}]")
+    else:
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = {TEXT: isinstance(value, str), COUNT: numeric and isinstance(value, int) and value >= 0,
+              SCALAR: isinstance(value, str) or numeric}[spec]
+        if not ok:
+            raise MalformedAnswer(path, f"is {_describe(value)}, expected {_EXPECTED[spec]}")
+
+
+def _describe(value: Any) -> str:
+    kind = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+    shown = repr(value)
+    return f"{kind} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
+def _checking(client: Any) -> Any:
+    """The client with every answer checked against ANSWER_SHAPES before the SDK maps it to its models
+    (whose from_map would crash on a list that is a string, or keep an object where text belongs)."""
+    call_api = getattr(client, "call_api", None)
+    if call_api is None:  # a stand-in client
+        return client
+
+    def checked(params: Any, request: Any, runtime: Any) -> Any:
+        raw = call_api(params, request, runtime)
+        check_answer(str(getattr(params, "action", "")), raw.get("body") if isinstance(raw, dict) else raw)
+        return raw
+
+    client.call_api = checked
+    return client
+
+
 class CallRun:
     """One collection: credentials, a client per region, the pool, the limiter, progress."""
 
     def __init__(self, options: LiveOptions, regions: list[str], progress: bool) -> None:
-        self.options = options
+        self.options = options = options.started()
         self.stop = threading.Event()
+        self._inflight: set[threading.Event] = set()  # woken when the run stops
+        self._inflight_lock = threading.Lock()
         self._sleep = options.sleep or self._wait
         self.limiter = RateLimiter(options.qps, options.clock, self._sleep)
         credential = credential_client(options)
-        self.clients = {region: kms_client(region, options, credential) for region in regions}
+        self.clients = {region: _checking(kms_client(region, options, credential)) for region in regions}
         self.pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="tfkms-kms")
         self.progress = Progress(regions) if progress else None
 
@@ -44,8 +142,23 @@ class CallRun:
         if self.stop.wait(seconds):
             raise Cancelled()
 
-    def close(self) -> None:
+    def halt(self) -> None:
+        """No thread starts a new attempt from now on, and every waiting one wakes up."""
         self.stop.set()
+        with self._inflight_lock:
+            for wake in self._inflight:
+                wake.set()
+
+    def _remaining(self) -> float | None:
+        deadline = self.options.deadline
+        return None if deadline is None else deadline - time.monotonic()
+
+    def _deadline_error(self, region: str | None = None, action: str | None = None) -> LiveDeadlineError:
+        self.halt()
+        return LiveDeadlineError(self.options.timeout_s, region, action)
+
+    def close(self) -> None:
+        self.halt()
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.progress:
             self.progress.close()
@@ -60,19 +173,73 @@ class CallRun:
             attempt += 1
             if self.stop.is_set():
                 raise Cancelled()
+            remaining = self._remaining()
+            if remaining is not None and remaining <= 0:
+                raise self._deadline_error(region, action)
             self.limiter.acquire()
             try:
-                return method(request).body
+                return self._attempt(region, action, method, request).body
+            except (Cancelled, LiveDeadlineError):
+                raise
+            except MalformedAnswer as exc:
+                self.halt()
+                raise LiveAnswerError(region, action, exc.field, exc.detail) from None
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:  # the SDK's from_map on a bad shape
+                self.halt()
+                raise LiveAnswerError(region, action, None, f"does not have the documented shape "
+                                                            f"({type(exc).__name__})") from None
             except Exception as exc:  # noqa: BLE001 (every SDK failure is sorted below)
                 failure = classify(exc)
                 if tolerate is not None and tolerate(failure):
                     return None
                 if not failure.retryable or attempt >= self.options.max_attempts:
-                    self.stop.set()  # no other thread starts a new attempt from now on
+                    self.halt()  # no other thread starts a new attempt from now on
                     raise LiveCallError(region, action, failure.code, failure.status, failure.detail, attempt) from None
                 ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
                 delay = failure.retry_after_s if failure.retry_after_s is not None else ceiling * self.options.jitter()
-                self._sleep(min(delay, self.options.backoff_cap_s))
+                delay = min(delay, self.options.backoff_cap_s)
+                remaining = self._remaining()
+                if remaining is not None and delay >= remaining:
+                    raise self._deadline_error(region, action) from None
+                self._sleep(delay)
+
+    def _attempt(self, region: str, action: str, method: Callable[[Any], Any], request: Any) -> Any:
+        """One SDK call under a total deadline (the attempt's and the run's). The SDK's read timeout
+        is per read, so the call runs in a daemon thread that is abandoned at the deadline: it can
+        never hold the run, nor the interpreter's exit."""
+        outcome: list[tuple[bool, Any]] = []
+        wake = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append((True, method(request)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                outcome.append((False, exc))
+            finally:
+                wake.set()
+
+        with self._inflight_lock:
+            self._inflight.add(wake)
+        try:
+            threading.Thread(target=run, name=f"tfkms-kms-{action}", daemon=True).start()
+            limit = time.monotonic() + self.options.call_timeout_s
+            while not outcome:
+                if self.stop.is_set():
+                    raise Cancelled()
+                remaining = self._remaining()
+                if remaining is not None and remaining <= 0:
+                    raise self._deadline_error(region, action)
+                left = limit - time.monotonic()
+                if left <= 0:
+                    raise CallTimeout(f"no complete answer within {self.options.call_timeout_s:g} s")
+                wake.wait(left if remaining is None else min(left, remaining))
+        finally:
+            with self._inflight_lock:
+                self._inflight.discard(wake)
+        ok, value = outcome[0]
+        if ok:
+            return value
+        raise value
 
     def paginate(
         self,
@@ -85,20 +252,33 @@ class CallRun:
         """Every item of a page-numbered listing, in order, without duplicates.
 
         `optional`: None when the endpoint does not serve the action at all.
+        A page that brings nothing new (a server that ignores PageNumber), or more pages than
+        TotalCount allows, is an error: the listing would be incomplete or endless.
         """
         items: list = []
         seen: set = set()  # an item can shift onto the next page while we list
         page = 1
+        first_size = 0
         while True:
             body = self.call(region, action, make_request(page), tolerate=is_unsupported if optional else None)
             if body is None:
                 return None
             batch = items_of(body) or []
+            fresh = 0
             for item in batch:
                 if item not in seen:
                     seen.add(item)
                     items.append(item)
-            total = body.total_count
+                    fresh += 1
+            if batch and not fresh:
+                self.halt()
+                raise LiveAnswerError(region, action, None, f"page {page} repeats items of earlier pages "
+                                      "(the server ignores PageNumber?), so the listing cannot be completed")
+            total = body.total_count  # checked by check_answer: None or a whole number
+            if not batch and total is not None and len(items) < int(total):
+                self.halt()
+                raise LiveAnswerError(region, action, "TotalCount", f"says {total} but the pages ended after "
+                                      f"{len(items)} items, so the listing is incomplete")
             # TotalCount drives the loop; a short or empty page ends it when the count is absent
             if (
                 not batch
@@ -106,6 +286,13 @@ class CallRun:
                 or (total is None and len(batch) < PAGE_SIZE)
             ):
                 return items
+            first_size = first_size or len(batch)
+            allowed = MAX_PAGES if total is None else -(-int(total) // first_size) + 1
+            if page >= allowed:
+                self.halt()
+                raise LiveAnswerError(region, action, "TotalCount" if total is not None else None,
+                                      f"{'says ' + str(total) + ' but ' if total is not None else ''}"
+                                      f"{page} pages gave {len(items)} items and more keep coming")
             page += 1
 
     def gather(self, jobs: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
@@ -113,8 +300,10 @@ class CallRun:
         futures: dict[Future, int] = {self.pool.submit(job): i for i, (_, job) in enumerate(jobs)}
         results: list[Any] = [None] * len(jobs)
         failure: BaseException | None = None
+        remaining = self._remaining()
         try:
-            for future in as_completed(futures):
+            # each call keeps the deadline itself; the wait here is bounded too, a little later
+            for future in as_completed(futures, timeout=None if remaining is None else max(0.0, remaining) + 2):
                 if future.cancelled():
                     continue
                 error = future.exception()
@@ -125,6 +314,9 @@ class CallRun:
                 elif failure is None or (isinstance(failure, Cancelled) and not isinstance(error, Cancelled)):
                     failure = error  # keep the real cause, not a thread that merely stopped
                     self._cancel(futures)
+        except FuturesTimeout:
+            self._cancel(futures)
+            raise self._deadline_error() from None
         except BaseException:  # KeyboardInterrupt while waiting
             self._cancel(futures)
             raise
@@ -133,6 +325,6 @@ class CallRun:
         return results
 
     def _cancel(self, futures: Iterable[Future]) -> None:
-        self.stop.set()
+        self.halt()
         for future in futures:
             future.cancel()

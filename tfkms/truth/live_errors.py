@@ -55,6 +55,38 @@ class Cancelled(Exception):
     """Another call of the run failed; stop quietly."""
 
 
+class CallTimeout(TimeoutError):
+    """One attempt got no complete answer within its total deadline (a slow-drip server)."""
+
+
+class LiveDeadlineError(TfkmsError):
+    """The run's total deadline (--timeout) passed: the listing is incomplete, so nothing is used."""
+
+    def __init__(self, timeout_s: float | None, region: str | None = None, action: str | None = None) -> None:
+        self.region, self.action = region, action
+        during = f" ({region}: {action} was still waiting)" if region and action else ""
+        limit = f"{timeout_s:g} s" if timeout_s is not None else "its deadline"
+        super().__init__(f"the KMS API calls did not finish within --timeout {limit}{during}; "
+                         "the listing is incomplete, nothing was written")
+
+
+class MalformedAnswer(Exception):
+    """An API answer whose shape or types are not the documented ones (raised while reading it)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field, self.detail = field, detail
+
+
+class LiveAnswerError(TfkmsError):
+    """A malformed or inconsistent API answer: never a partial truth; one line naming where."""
+
+    def __init__(self, region: str, action: str, field: str | None, detail: str) -> None:
+        self.region, self.action, self.field = region, action, field
+        where = f"{region}: {action}: " + (f"{field} " if field else "")
+        super().__init__(f"{where}{detail}; the answer is not usable, nothing was written")
+
+
 @dataclass
 class Failure:
     retryable: bool
@@ -85,6 +117,8 @@ def classify(exc: Exception) -> Failure:
         return Failure(True, code or "Throttling", status, detail, (retry_after or 0) / 1000 or None)
     if code in THROTTLING_CODES or status == 429 or (isinstance(status, int) and status >= 500):
         return Failure(True, code, status, detail)
+    if isinstance(exc, CallTimeout):
+        return Failure(True, "Timeout", None, str(exc))
     if isinstance(exc, (UnretryableException, OSError)):  # refused, reset, timed out
         return Failure(True, "ConnectionError", None, f"cannot reach the KMS endpoint: {detail}")
     return Failure(False, code, status, detail)

@@ -6,15 +6,17 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from tfkms import __version__
-from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_QPS
+from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_LIVE_TIMEOUT_S, DEFAULT_QPS
 from tfkms.errors import TfkmsError
 
 PAGE_SIZE = 100  # the maximum every List* call here accepts
+MAX_PAGES = 10_000  # per listing, when the server gives no usable TotalCount (a million items)
+DEFAULT_TIMEOUT_S = DEFAULT_LIVE_TIMEOUT_S
 REGION_PATTERN = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 
 
@@ -39,6 +41,19 @@ class LiveOptions:
     sleep: Callable[[float], None] | None = None  # injected for tests; None: interruptible wait
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
+    insecure_http: bool = False  # --insecure-http: allow plain HTTP to a host that is not loopback
+    # The read timeout is per read: a server that drips a byte a second never trips it. So every
+    # attempt also has a total deadline, and the whole run has one (--timeout); None: no limit.
+    call_timeout_s: float = 60.0
+    timeout_s: float | None = DEFAULT_TIMEOUT_S
+    deadline: float | None = None  # time.monotonic() by which the run ends; set once by `started()`
+
+    def started(self) -> LiveOptions:
+        """These options with the run's deadline fixed from now (kept when already fixed), so that
+        several collections of one command share one deadline."""
+        if self.deadline is not None or self.timeout_s is None:
+            return self
+        return replace(self, deadline=time.monotonic() + self.timeout_s)
 
 
 class RateLimiter:
@@ -68,7 +83,7 @@ class Endpoint:
     loopback: bool  # the emulator: one host for every region, so name the region in RegionId
 
 
-def endpoint_for(endpoint: str | None, region: str) -> Endpoint:
+def endpoint_for(endpoint: str | None, region: str, insecure_http: bool = False) -> Endpoint:
     if not endpoint:
         return Endpoint(None, None, False)
     text = endpoint.replace("{region}", region).strip()
@@ -84,6 +99,9 @@ def endpoint_for(endpoint: str | None, region: str) -> Endpoint:
     loopback = hostname in ("localhost", "::1") or hostname.startswith("127.")
     # without a scheme: HTTPS, as production requires; plain HTTP on loopback (an emulator)
     scheme = parts.scheme.lower() or ("http" if loopback else "https")
+    if scheme == "http" and not loopback and not insecure_http:
+        raise TfkmsError(f"--endpoint {endpoint!r}: plain HTTP to a host that is not loopback would send signed "
+                         "requests and KMS answers unencrypted; use https://, or pass --insecure-http")
     return Endpoint(parts.netloc, scheme, loopback)
 
 
@@ -117,7 +135,7 @@ def kms_client(region: str, options: LiveOptions, credential: Any) -> Any:
     from alibabacloud_kms20160120.client import Client
     from alibabacloud_tea_openapi.utils_models import Config, GlobalParameters
 
-    target = endpoint_for(options.endpoint, region)
+    target = endpoint_for(options.endpoint, region, options.insecure_http)
     config = Config(
         credential=credential,
         region_id=region,

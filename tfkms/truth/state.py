@@ -6,11 +6,12 @@ ever held by tfkms beyond the decoder's own buffer.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfkms.address import format_key
+from tfkms.address import INDEX, format_key
 from tfkms.errors import InputFileError, InputProblem
 from tfkms.jsonio import JsonError, decode_json
 from tfkms.knowledge.forcenew import state_attribute_names
@@ -30,6 +31,7 @@ _STRUCTURE = frozenset({
     # `terraform show -json` of a saved plan: its prior_state is the refreshed state (the other two mark a plan)
     "prior_state", "planned_values", "resource_changes",
 })
+INDEX_AT_END = re.compile(INDEX.pattern + r"$")
 _PLAN_MARKS = ("prior_state", "planned_values", "resource_changes")
 _SECRET_KEYS = frozenset({"secret_data", "plaintext", "password", "private_key_data_file", "sensitive_attributes",
                           "sensitive_values", "private", "outputs"})
@@ -134,7 +136,18 @@ def _read_v4(data: dict[str, Any], state: StateFile) -> None:
             if not isinstance(key, (str, int, type(None))) or isinstance(key, bool):
                 raise InputFileError(InputProblem(state.display, None, None, f"state {base}: bad index_key"))
             address = base + format_key(key)
-            state.instances[address] = StateInstance(address, res["type"], mode, _allowed(inst.get("attributes")))
+            state.instances[address] = StateInstance(address, res["type"], mode,
+                                                     _allowed(inst.get("attributes"), state, address, res["type"]))
+
+
+def _show_address(res: dict[str, Any]) -> str:
+    """`terraform show -json` prints an instance key as a template (`db["$${path.cwd}"]` for the
+    key `${path.cwd}`): the address is rebuilt from the raw `index`, as the v4 reader builds it."""
+    address, index = res["address"], res.get("index")
+    if index is None or isinstance(index, bool) or not isinstance(index, (str, int)):
+        return address
+    match = INDEX_AT_END.search(address)
+    return (address[:match.start()] if match else address) + format_key(index)
 
 
 def _read_show_json(values: Any, state: StateFile) -> None:
@@ -149,14 +162,31 @@ def _read_show_json(values: Any, state: StateFile) -> None:
             raise InputFileError(InputProblem(state.display, None, None, "state module must be an object"))
         for res in _list(mod.get("resources"), "module 'resources'", state):
             if isinstance(res, dict) and isinstance(res.get("address"), str) and isinstance(res.get("type"), str):
-                state.instances[res["address"]] = StateInstance(res["address"], res["type"], res.get("mode", "managed"),
-                                                                _allowed(res.get("values")))
+                address = _show_address(res)
+                state.instances[address] = StateInstance(address, res["type"], res.get("mode", "managed"),
+                                                         _allowed(res.get("values"), state, address, res["type"]))
         stack.extend(_list(mod.get("child_modules"), "'child_modules'", state))
 
 
-def _allowed(attrs: Any) -> dict[str, Any]:
+# Attributes the provider stores as strings and tfkms decides on: another type is a malformed state,
+# never "not migrated" (a number where dkms_instance_id belongs must not read as "no instance id").
+_STRING_ATTRIBUTES = frozenset({
+    "id", "key_id", "arn", "dkms_instance_id", "protection_level", "key_spec", "key_usage", "origin", "status",
+    "key_state", "automatic_rotation", "rotation_interval", "encryption_key_id", "secret_name", "secret_type",
+    "alias_name", "key_version_id", "primary_key_version",
+})
+
+
+def _allowed(attrs: Any, state: StateFile, address: str, kind: str) -> dict[str, Any]:
     if not isinstance(attrs, dict):
         return {}
+    strict = kind.startswith("alicloud_kms_") or kind == "alicloud_oos_secret_parameter"  # types tfkms decides on
+    for name in (_STRING_ATTRIBUTES & attrs.keys()) if strict else ():
+        value = attrs[name]
+        if value is not None and not isinstance(value, str):
+            raise InputFileError(InputProblem(state.display, None, None,
+                                              f"state {address}: {name} must be a string, not "
+                                              f"{type(value).__name__} (a malformed state)"))
     return {k: v for k, v in attrs.items() if k in ALLOWED_ATTRIBUTES and isinstance(v, (str, bool, int, type(None)))}
 
 

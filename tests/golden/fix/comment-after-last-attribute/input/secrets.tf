@@ -1,0 +1,23 @@
+# The API token; its rotation block was disabled while the rotator is rebuilt.
+resource "alicloud_kms_secret" "api" {
+  secret_name = "app/api-token"
+  secret_data = var.api_token
+  version_id  = "v1" /* rotation is off until the rotator is rebuilt:
+  tags = {
+    rotation = "weekly"
+  } */
+}
+
+# Same, with a live nested block after the commented-out one.
+resource "alicloud_kms_secret" "partner" {
+  secret_name = "app/partner-token"
+  secret_data = var.api_token
+  version_id  = "v1" /* old tags:
+  tags = {
+    team = "partners"
+  } */
+
+  lifecycle {
+    ignore_changes = [secret_data]
+  }
+}

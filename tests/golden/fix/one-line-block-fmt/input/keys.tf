@@ -1,0 +1,3 @@
+resource "alicloud_kms_key" "empty" {}
+
+resource "alicloud_kms_key" "named" { description = "named key" }
