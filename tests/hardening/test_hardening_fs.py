@@ -242,3 +242,17 @@ def test_a_side_file_symlinked_out_of_the_tree_is_never_read(tmp_path: Path, nam
     run = _fix(root, "--state", str(_state(tmp_path / "s.tfstate", "inside")), cwd=tmp_path)
     assert "runner-secret-0xfeed" not in run.output, run.describe()
     assert run.returncode == 1 and name in run.stderr and "outside the scanned tree" in run.stderr, run.describe()
+
+
+def test_a_local_module_symlinked_out_of_the_tree_is_not_read(tmp_path: Path) -> None:
+    """`source = "./mods"` where mods is a symlink to a folder outside the scanned tree: its files
+    are never read (nor patched)."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "main.tf").write_text(key_tf("shared"))
+    before = (outside / "main.tf").read_bytes()
+    root = _root(tmp_path / "repo", **{"main.tf": 'module "mods" {\n  source = "./mods"\n}\n' + key_tf("inside")})
+    (root / "mods").symlink_to(outside, target_is_directory=True)
+    run = _fix(root, "--state", str(_state(tmp_path / "s.tfstate", "inside")), cwd=tmp_path)
+    assert (outside / "main.tf").read_bytes() == before
+    assert "module.mods" not in run.stdout, run.describe()

@@ -172,13 +172,25 @@ class ModuleExpander:
         kind = source_kind(source)
         if kind == "local":
             path = (parent.dir.path / source).resolve()
-            if not path.is_dir():
+            if not path.is_dir() or _symlinked_out(parent.dir.path, source, path, root.base):
                 return None
             return kind, source, self.loader.load(path)
         entry = root.modules_json.get(".".join(key))
         if entry is None or not entry[1].is_dir():
             return None
         return kind, source, self.loader.load(entry[1])
+
+
+def _symlinked_out(caller: Path, source: str, resolved: Path, base: Path) -> bool:
+    """A local module reached through a symlink in its `source` path that leads out of the scanned
+    tree is not read (a PR could point `./mods` anywhere); `../../modules` without one is the
+    user's own code, wherever it lies."""
+    step = caller
+    for part in Path(source).parts:
+        step = step / part
+        if part not in (".", "..") and step.is_symlink():
+            return not resolved.is_relative_to(base.resolve())
+    return False
 
 
 def _ancestors(root: Root, module: ModuleInstance) -> list[ModuleInstance]:
