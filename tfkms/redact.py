@@ -21,7 +21,13 @@ _LITERAL = re.compile(
     rf'(?P<lead>(?:^|(?<=[\s{{,]))"?(?:{_NAMES})"?\s*[=:]\s*)"(?:[^"\\\n]|\\.)*"', re.MULTILINE)
 
 
-_ONLY_A_REFERENCE = re.compile(r'"\$\{[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\[[\w.]+\])+\}"')
+# A bare reference (`var.db_password`, `alicloud_kms_key.k.id`), or a template that is one and nothing
+# else ("${var.x}"): it names a secret but holds none, so it stays readable in a diff.
+_REFERENCE = re.compile(r'(?:"\$\{)?[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\[[\w.]+\])+(?:\}")?')
+
+
+def is_reference(text: str) -> bool:
+    return _REFERENCE.fullmatch(text.strip()) is not None
 
 
 def mask_secret_literals(text: str) -> str:
@@ -29,6 +35,6 @@ def mask_secret_literals(text: str) -> str:
     a template that is one reference and nothing else ("${var.x}") holds no secret and stays readable."""
     def mask(m: re.Match[str]) -> str:
         value = m.group(0)[len(m.group("lead")):]
-        return m.group(0) if _ONLY_A_REFERENCE.fullmatch(value) else m.group("lead") + MASK
+        return m.group(0) if value.startswith('"') and is_reference(value) else m.group("lead") + MASK
 
     return _LITERAL.sub(mask, text)

@@ -113,11 +113,7 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
 
     implicit = not options.states and options.inventory is None and not options.live
     states, named, spaces = _load_states(project, options.states, problems, implicit=implicit, stdin=options.stdin)
-    moved = _apply_moves(project, states)
-    for root_display, by_name in spaces.workspaces.items():
-        for name, state in by_name.items():
-            by_name[name] = states[root_display] if state.path == states[root_display].path else _moved_only(
-                project, root_display, state)
+    moved = _apply_moves(project, states, spaces.workspaces)
     inventory = None
     if options.inventory is not None:
         from tfkms.truth.inventory import load_inventory
@@ -144,15 +140,21 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
     return truth
 
 
-def _apply_moves(project: Project, states: dict[str, StateFile]) -> dict[str, dict[str, str]]:
-    """Each root's state as `terraform plan` sees it: after its `moved` blocks and implied moves."""
+def _apply_moves(project: Project, states: dict[str, StateFile],
+                 workspaces: dict[str, dict[str, StateFile]]) -> dict[str, dict[str, str]]:
+    """Each root's state (and each of its workspaces') as `terraform plan` sees it: after its
+    `moved` blocks and implied moves. Also: the root's new address -> address in the state file."""
     from tfkms.analysis.moves import apply_moves
 
     moved: dict[str, dict[str, str]] = {}
     for root in project.roots:
         state = states.get(root.display)
-        if state is not None:
-            states[root.display], moved[root.display] = apply_moves(state, root)
+        if state is None:
+            continue
+        states[root.display], moved[root.display] = apply_moves(state, root)
+        by_name = workspaces.get(root.display, {})
+        for name, other in by_name.items():  # the root's state is one of them: moved once
+            by_name[name] = states[root.display] if other is state else apply_moves(other, root)[0]
     return moved
 
 
@@ -191,13 +193,6 @@ def _disk_workspaces(root: Root) -> dict[str, Path]:
     if out and local.is_file():
         out["default"] = local
     return out
-
-
-def _moved_only(project: Project, root_display: str, state: StateFile) -> StateFile:
-    from tfkms.analysis.moves import apply_moves
-
-    root = next(r for r in project.roots if r.display == root_display)
-    return apply_moves(state, root)[0]
 
 
 def _load_states(project: Project, sources: list[StateSource], problems: list[InputProblem], *,

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfkms.analysis.value_sites import is_literal_expr
 from tfkms.config.instances import ResourceInstance
 from tfkms.config.values import Unknown
 from tfkms.knowledge.resource_types import KEY_TYPE
@@ -58,12 +59,7 @@ def ignored_attributes(inst: ResourceInstance) -> tuple[set[str], bool]:
 
 def is_literal(inst: ResourceInstance, name: str) -> bool:
     attr = inst.resource.attr(name)
-    if attr is None:
-        return False
-    if attr.expr.syntax == "json":
-        return attr.expr.node.kind in ("string", "null") and "${" not in str(attr.expr.node.value or "")
-    text = attr.expr.text.strip()
-    return bool(re.fullmatch(r'"[^"$%\\]*"|null', text))
+    return attr is not None and is_literal_expr(attr.expr)
 
 
 def _seconds(interval: Any) -> int | None:

@@ -88,22 +88,12 @@ def plan_edits(group: FixGroup, needs: list[Need], rotation: list[str], options:
             ignore_reason = "the value comes from an expression tfkms cannot safely rewrite"
         elif any(n.workspace is not None for n in group.needs) and not shared:
             value, why = _workspace_value(group, attribute)
-            if value is not None:
-                plan.values[attribute] = value
-                plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
-                continue
-            if why.startswith(REFUSED):
-                plan.blocked[attribute] = why
+            if _settled(plan, attribute, value, why):
                 continue
             ignore_reason = why
         else:
             value, why = _value_for(group, attribute, iterated, shared)
-            if value is not None:
-                plan.values[attribute] = value
-                plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
-                continue
-            if why.startswith(REFUSED):  # the cloud's value is not one tfkms writes: a human looks
-                plan.blocked[attribute] = why
+            if _settled(plan, attribute, value, why):
                 continue
             if attribute == "dkms_instance_id" and shared and not iterated and _can_thread(group):
                 plan.thread = _thread_values(group, siblings, book)
@@ -125,6 +115,19 @@ def plan_edits(group: FixGroup, needs: list[Need], rotation: list[str], options:
         plan.ignore.append(attribute)
         plan.reasons[attribute] = ("ignore-changes", ignore_reason)
     return plan
+
+
+def _settled(plan: EditPlan, attribute: str, value: str | None, why: str) -> bool:
+    """A value chosen for the block (written), or one the cloud reports that tfkms will not write
+    (blocked: a human looks); False when neither, and another way must be found."""
+    if value is not None:
+        plan.values[attribute] = value
+        plan.reasons[attribute] = ("instance-id" if attribute == "dkms_instance_id" else "value", why)
+        return True
+    if why.startswith(REFUSED):
+        plan.blocked[attribute] = why
+        return True
+    return False
 
 
 def _through_sites(group: FixGroup, attribute: str, book: SiteBook | None

@@ -1,7 +1,6 @@
 """Reading configuration files losslessly and parsing them into SourceFiles."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
@@ -9,7 +8,7 @@ from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.config.traversal import references
 from tfkms.errors import InputFileError, InputProblem
-from tfkms.redact import SENSITIVE_ARGUMENTS, SENSITIVE_BY_TYPE
+from tfkms.redact import SENSITIVE_ARGUMENTS, SENSITIVE_BY_TYPE, is_reference
 
 
 def decode(data: bytes, display: str) -> str:
@@ -170,11 +169,6 @@ def load_source(path: Path, display: str) -> SourceFile:
     return source
 
 
-# A bare reference (`var.db_password`, `local.token`, `alicloud_kms_key.k.id`) names a secret but holds
-# none: it stays readable in a diff.
-_REFERENCE = re.compile(r'(?:"\$\{)?[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\[[\w.]+\])+(?:\}")?')
-
-
 def redacted_spans(source: SourceFile) -> tuple[tuple[int, int], ...]:
     """Where the values tfkms dropped sit in the file (secret-bearing arguments, sensitive
     defaults and tfvars, what sensitive arguments read): a diff masks them by span."""
@@ -185,5 +179,5 @@ def redacted_spans(source: SourceFile) -> tuple[tuple[int, int], ...]:
         stack.extend(block.blocks)
         attrs += block.attributes.values()
     spans = [(a.expr.start, a.expr.end) for a in attrs if a.expr.redacted
-             and not _REFERENCE.fullmatch(source.text[a.expr.start:a.expr.end].strip())]
+             and not is_reference(source.text[a.expr.start:a.expr.end])]
     return tuple(sorted(spans))

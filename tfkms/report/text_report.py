@@ -7,6 +7,7 @@ terminal. Colour only when asked (a terminal without NO_COLOR).
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 from tfkms.analysis.result import Finding, Result
@@ -15,6 +16,7 @@ from tfkms.status import ExitStatus
 
 _STYLE = {"error": "1;31", "warning": "33", "info": "36"}  # SGR codes
 _DIFF_STYLE = {"+": "32", "-": "31", "@": "36"}
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colour codes _Painter writes: no width on screen
 DEFAULT_WIDTH = 100
 MIN_WIDTH = 40
 
@@ -202,6 +204,4 @@ class _Painter:
 
     @staticmethod
     def strip(text: str) -> str:
-        import re
-
-        return re.sub(r"\x1b\[[0-9;]*m", "", text)
+        return _SGR.sub("", text)
