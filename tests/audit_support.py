@@ -13,6 +13,7 @@ AUDIT = Path("fixtures/audit")  # relative, from the repo root: reports show the
 STATES = [f"--state={AUDIT}/repo/hangzhou={AUDIT}/states/hangzhou.tfstate",
           f"--state={AUDIT}/repo/singapore={AUDIT}/states/singapore.tfstate"]
 FIXTURE_ARGS = [str(AUDIT / "repo"), *STATES, "--inventory", str(AUDIT / "inventory.json")]
+SHOWN = (AUDIT / "repo").as_posix()  # how reports name the scanned folder: relative to the repo root
 FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
 
 

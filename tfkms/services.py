@@ -293,12 +293,24 @@ def _root_for_state(project: Project, source: StateSource) -> Root:
     raise TfkmsError(f"--state {flag}: several roots were found ({known}); name one: --state ROOT=FILE")
 
 
+def _outside_base(project: Project) -> str | None:
+    """The folder printed paths are relative to, when it is not the working directory (PATHs outside it)."""
+    here = Path(os.path.abspath(Path.cwd()))
+    return None if project.display_base == here else project.display_base.as_posix()
+
+
 def _match_root(project: Project, name: str) -> Root | None:
+    """ROOT of `--state ROOT=FILE`: as printed (relative to the working directory), as a path, or
+    relative to the scanned PATH it lies in (`tfkms fix infra --state .=s.json`)."""
     wanted = name.rstrip("/") or "."
-    for root in project.roots:
-        if root.display == wanted or root.dir.path.resolve() == Path(wanted).resolve():
-            return root
-    return None
+    exact = [r for r in project.roots if r.display == wanted or r.dir.path.resolve() == Path(wanted).resolve()]
+    if exact:
+        return exact[0]
+    within = [r for r in project.roots if r.dir.path.resolve() == (r.base / wanted).resolve()]
+    if len(within) > 1:
+        raise TfkmsError(f"--state {name}=...: names a root in several scanned paths "
+                         f"({', '.join(r.display for r in within)}); name it as printed")
+    return within[0] if within else None
 
 
 def _live_inventory(project: Project, truth: Truth, options: TruthOptions) -> Inventory:
@@ -366,6 +378,7 @@ def run_check(scan: ScanOptions, truth_options: TruthOptions, target: str | None
     result = settings.apply(result)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
+    result.display_base = _outside_base(project)
     return result
 
 
@@ -393,6 +406,7 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions,
     result = settings.apply(result)
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
+    result.display_base = _outside_base(project)
     return result
 
 
@@ -424,6 +438,7 @@ def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:
     result = settings.apply(audit_project(project, truth, cloud))
     result.problems.extend(problems)
     result.paths = [p.as_posix() for p in scan.paths]
+    result.display_base = _outside_base(project)
     return result
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from audit_support import AUDIT, EXPECTED, FIXTURE_ARGS, FORMATS, REPO, STATES, findings, invoke, kid
+from audit_support import AUDIT, EXPECTED, FIXTURE_ARGS, FORMATS, REPO, SHOWN, STATES, findings, invoke, kid
 from conftest import CANARY
 
 from tfkms.commands.options import parse_state_flag
@@ -36,14 +36,14 @@ def test_missing_and_mismatched_findings_point_at_the_config(at_repo: Path) -> N
     data = json.loads(invoke(*FIXTURE_ARGS, "--format", "json")[1])
     by_address = {(f["rule"], f["address"]): f for f in data["findings"]}
     ftp = by_address["TFKMS208", "alicloud_kms_secret.ftp"]
-    assert (ftp["root"], ftp["file"], ftp["line"]) == ("hangzhou", "hangzhou/main.tf", 65)
+    assert (ftp["root"], ftp["file"], ftp["line"]) == (f"{SHOWN}/hangzhou", f"{SHOWN}/hangzhou/main.tf", 65)
     assert "legacy/ftp-password" in ftp["message"]
     assert "PendingDeletion" in by_address["TFKMS208", "alicloud_kms_key.reports"]["message"]
     orphan = by_address["TFKMS207", f"kms:key/{kid('b1')}"]
     assert orphan["root"] is None and orphan["file"] is None
     assert "alias/team-x" in orphan["message"] and "not migrated" in orphan["message"]
     declared = by_address["TFKMS207", "kms:secret/ops/break-glass"]["message"]
-    assert "config declares it (hangzhou: alicloud_kms_secret.break_glass)" in declared
+    assert f"config declares it ({SHOWN}/hangzhou: alicloud_kms_secret.break_glass)" in declared
     # Terraform would create break_glass, not replace it: no mismatch findings for it.
     assert not any(a == "alicloud_kms_secret.break_glass" for _, a in by_address)
 
@@ -101,7 +101,7 @@ def test_a_root_without_state_is_matched_by_alias_but_still_unmanaged(at_repo: P
     by_address = {(f["rule"], f["address"]): f["message"] for f in json.loads(out)["findings"]}
     assert ("TFKMS200", "alicloud_kms_key.app") in by_address  # matched through alias/app
     assert ("TFKMS203", "alicloud_kms_secret.db") in by_address  # matched by secret name
-    assert "config declares it (hangzhou: alicloud_kms_key.app)" in by_address["TFKMS207", f"kms:key/{kid('a1')}"]
+    assert f"config declares it ({SHOWN}/hangzhou: alicloud_kms_key.app)" in by_address["TFKMS207", f"kms:key/{kid('a1')}"]
     # Keys with neither state nor alias cannot be matched: said, not guessed.
     assert ("TFKMS204", "alicloud_kms_key.logs") in by_address
     assert not any(a.startswith("alicloud_kms") for r, a in by_address if r == "TFKMS208")

@@ -6,6 +6,7 @@ snapshot of the whole JSON report.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -40,7 +41,8 @@ def _expected(scenario: str) -> tuple[dict[str, dict[str, set[str] | None]], dic
 
 
 def _check(scenario: str, target: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(app, ["check", str(FIXTURES / scenario), "--target", target, "--format", "json"])
+    with contextlib.chdir(FIXTURES / scenario):  # paths print relative to the working directory
+        result = CliRunner().invoke(app, ["check", ".", "--target", target, "--format", "json"])
     data = json.loads(result.stdout)
     data["paths"] = [scenario]
     data.pop("tool")

@@ -107,6 +107,8 @@ class Case:
         self.scan, self.bad, self.good, state_args = _layout(base, kind, placement)
         self.bad_bytes = (self.scan / self.bad).read_bytes()
         self.good_bytes = (self.scan / self.good).read_bytes()
+        # Run from the scanned folder's parent: reports name files relative to the working directory.
+        self.shown_bad, self.shown_good = f"{self.scan.name}/{self.bad}", f"{self.scan.name}/{self.good}"
         if command == "check":
             self.args = ["check", str(self.scan), "--format", "json"]
         else:
@@ -158,7 +160,7 @@ def test_bad_file_beside_good_one(cases: dict, kind: str, placement: str, comman
     assert "Traceback" not in run.output, detail
     assert "internal error" not in run.stderr, detail
     report = json.loads(run.stdout)
-    errors = [e for e in report["errors"] if e["file"] == case.bad]
+    errors = [e for e in report["errors"] if e["file"] == case.shown_bad]
 
     if kind == "empty" or (kind in PATHOLOGICAL and run.returncode != 1):
         # A valid file: no error; the run succeeds (findings on the good file: 2; all fixed: 0).
@@ -166,17 +168,18 @@ def test_bad_file_beside_good_one(cases: dict, kind: str, placement: str, comman
         assert not errors and report["errors"] == [], detail
     else:
         assert run.returncode == 1, detail
-        assert errors, f"the JSON report does not name {case.bad}\n{detail}"
+        assert errors, f"the JSON report does not name {case.shown_bad}\n{detail}"
         line = BAD[kind][1]
-        lines = [ln for ln in run.stderr.splitlines() if case.bad in ln]
-        assert lines, f"stderr does not name {case.bad}\n{detail}"
+        lines = [ln for ln in run.stderr.splitlines() if case.shown_bad in ln]
+        assert lines, f"stderr does not name {case.shown_bad}\n{detail}"
         assert all(ln.startswith("tfkms: error: ") for ln in lines), detail
         if line is not None:
-            assert any(f"{case.bad}:{line}" in ln for ln in lines), f"stderr lacks {case.bad}:{line}\n{detail}"
+            assert any(f"{case.shown_bad}:{line}" in ln for ln in lines), \
+                f"stderr lacks {case.shown_bad}:{line}\n{detail}"
             assert errors[0]["line"] == line, detail
 
     # The good file is still analysed (and, for fix --write, patched); the bad one is untouched.
-    good = _good_findings(report, case.good)
+    good = _good_findings(report, case.shown_good)
     assert good, f"the good file's findings are missing\n{detail}"
     assert (case.scan / case.bad).read_bytes() == case.bad_bytes
     if command == "check":

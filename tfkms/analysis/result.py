@@ -95,6 +95,9 @@ class Result:
     options: dict[str, object] = field(default_factory=dict)  # echo of what was asked
     target: str | None = None
     audit: AuditSummary | None = None  # audit: the per-region tally the HTML report draws
+    # The absolute folder printed paths are relative to when it is not the working directory (the
+    # PATHs lie outside it: loader.display_base); None: the working directory.
+    display_base: str | None = None
 
     def mark_written(self) -> None:
         """After the service wrote patches: a finding whose every patched file was written is resolved."""

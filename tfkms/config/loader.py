@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import posixpath
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
@@ -13,22 +14,52 @@ from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputFileError, InputProblem
 
 
-def display_path(path: Path, base: Path) -> str:
+def display_path(path: Path, base: Path, lead: str = "") -> str:
+    """`path` as printed: relative to `base` (a scanned PATH), behind `lead`, the PATH's own place
+    relative to the run's display base (`display_leads`); "" when the PATH is that base."""
     text, prefix = str(path), str(base).rstrip(os.sep) + os.sep
     if text.startswith(prefix) and ".." not in path.parts:  # the common case, without relpath's cost
-        return Path(text[len(prefix):]).as_posix()
-    try:
-        rel = os.path.relpath(path, base)
-    except ValueError:
-        return path.as_posix()
-    return Path(rel).as_posix()
+        rel = Path(text[len(prefix):]).as_posix()
+    elif path == base:
+        rel = "."
+    else:
+        try:
+            rel = Path(os.path.relpath(path, base)).as_posix()
+        except ValueError:
+            return path.as_posix()
+    if not lead:
+        return rel
+    joined = lead if rel == "." else f"{lead}/{rel}"
+    return posixpath.normpath(joined) if rel.startswith("..") or "/.." in rel else joined
+
+
+def display_base(paths: Sequence[Path], cwd: Path) -> Path:
+    """The folder every printed path is relative to: the working directory when every PATH lies
+    inside it (`tfkms fix infra` at the repo root prints `infra/main.tf`, which is what GitHub
+    annotations and code scanning resolve against); otherwise the PATHs' deepest common folder, so
+    two PATHs never print the same `main.tf` (SARIF then names that folder's absolute uri)."""
+    absolute = [Path(os.path.abspath(p)) for p in paths]
+    here = Path(os.path.abspath(cwd))
+    if all(p == here or here in p.parents for p in absolute):
+        return here
+    return Path(os.path.commonpath(absolute)) if absolute else here
+
+
+def display_leads(paths: Sequence[Path], base: Path) -> dict[Path, str]:
+    """Each PATH's place relative to the display base, as the lead of its displays ("" for the base)."""
+    leads = {}
+    for path in paths:
+        rel = Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
+        leads[path] = "" if rel == "." else rel
+    return leads
 
 
 class Loader:
     """Parses each directory at most once (a module may be reached from many roots)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, lead: str = "") -> None:
         self.base = base
+        self.lead = lead  # see display_path
         self._dirs: dict[Path, ModuleDir] = {}
         self._parsed: dict[Path, SourceFile | InputProblem] = {}
 
@@ -42,7 +73,7 @@ class Loader:
         if cached is not None:
             return cached
         found = scanned or scan_dir(path)
-        module = ModuleDir(path=path, display=display_path(path, self.base))
+        module = ModuleDir(path=path, display=self.display(path))
         for name in found.config_files:
             self._add(module, path / name, module.add_file)
         for name in sorted(found.tfvars_files, key=_tfvars_order):
@@ -53,7 +84,7 @@ class Loader:
         return module
 
     def _add(self, module: ModuleDir, file: Path, sink: Callable[[SourceFile], object]) -> None:
-        display = display_path(file, self.base)
+        display = self.display(file)
         outcome = self._parsed.pop(file, None)
         if outcome is None:
             try:
@@ -64,6 +95,9 @@ class Loader:
             module.problems.append(outcome)
             return
         sink(outcome)
+
+    def display(self, path: Path) -> str:
+        return display_path(path, self.base, self.lead)
 
     def all_problems(self) -> list[InputProblem]:
         seen: set[tuple[str, int | None]] = set()

@@ -10,7 +10,7 @@ from tfkms import logs
 from tfkms.config.discover import ConfigDir, walk_config_dirs
 from tfkms.config.files import decode, redact_fed, redact_tfvars
 from tfkms.config.instances import Root
-from tfkms.config.loader import Loader, display_path
+from tfkms.config.loader import Loader, display_base, display_leads
 from tfkms.config.model import ModuleDir
 from tfkms.config.modules import ModuleExpander, local_call_target
 from tfkms.config.prefilter import DirBytes, read_dir, relevant_dirs, side_files
@@ -29,13 +29,15 @@ class Project:
     roots: list[Root]
     problems: list[InputProblem]
     loader_by_base: dict[Path, Loader]
+    display_base: Path  # every display (file, root) is relative to it: see loader.display_base
 
 
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
                   cache: ParseCache | None = None, workers: int | None = None,
-                  prefilter: bool = True, default_region: str | None = None) -> Project:
+                  prefilter: bool = True, default_region: str | None = None, cwd: Path | None = None) -> Project:
     """`default_region`: the region a provider configuration without `region` targets (the command
-    reads ALIBABA_CLOUD_REGION / ALICLOUD_REGION, as Terraform's provider does; None: unknown)."""
+    reads ALIBABA_CLOUD_REGION / ALICLOUD_REGION, as Terraform's provider does; None: unknown).
+    `cwd`: the folder tfkms runs in, which printed paths are relative to (default: the process's)."""
     # parallel is imported here, not at the top: multiprocessing is only needed once a scan runs.
     from tfkms.config.parallel import ParsePool, default_workers
 
@@ -46,21 +48,24 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     size = workers if workers is not None else default_workers()
     big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
     pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read
+    base = display_base(paths, cwd if cwd is not None else Path.cwd())
+    leads = display_leads(paths, base)
+    loaders = {path: Loader(path, leads[path]) for path, _ in walked}
     try:
-        return _build(walked, provider_version, cache, workers, prefilter, pool, default_region)
+        return _build(walked, loaders, base, provider_version, cache, workers, prefilter, pool, default_region)
     finally:
         if pool is not None:
             pool.close()
 
 
-def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: ProviderVersion | None,
+def _build(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loader], shown_from: Path,
+           provider_version: ProviderVersion | None,
            cache: ParseCache | None, workers: int | None, prefilter: bool, pool: ParsePool | None,
            default_region: str | None = None) -> Project:
     from tfkms.config.parallel import parse_files, store_parsed
 
     problems: list[InputProblem] = []
-    loaders = {base: Loader(base) for base, _ in walked}
-    selected, jobs = _read(walked, prefilter, problems)
+    selected, jobs = _read(walked, loaders, prefilter, problems)
     log = logs.get("config")
     log.info("%d configuration director%s relevant, %d file(s) to parse", len(selected),
              "y" if len(selected) == 1 else "ies", len(jobs))
@@ -92,43 +97,43 @@ def _build(walked: list[tuple[Path, list[ConfigDir]]], provider_version: Provide
     log.info("%d root(s): %s", len(roots), ", ".join(r.display for r in roots) or "none")
     for root in roots:
         log.debug("root %s: alicloud provider %s (%s)", root.display, root.provider_version, root.version_origin)
-    return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders)
+    return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders, display_base=shown_from)
 
 
-def _read(walked: list[tuple[Path, list[ConfigDir]]], prefilter: bool, problems: list[InputProblem]
-          ) -> tuple[list[tuple[Path, ConfigDir]], list[ParseJob]]:
+def _read(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loader], prefilter: bool,
+          problems: list[InputProblem]) -> tuple[list[tuple[Path, ConfigDir]], list[ParseJob]]:
     """The directories worth parsing, each with its PATH, and a parse job for each of their files."""
     selected: list[tuple[Path, ConfigDir]] = []
     jobs: list[ParseJob] = []
     for base, found_dirs in walked:
         scanned = [read_dir(found) for found in found_dirs]
         relevant = relevant_dirs(scanned) if prefilter else scanned
-        problems.extend(_cheap_checks([d for d in scanned if d not in relevant], base))
+        problems.extend(_cheap_checks([d for d in scanned if d not in relevant], loaders[base]))
         for dir_bytes in relevant:
             selected.append((base, dir_bytes.config))
-            jobs.extend(_parse_jobs(dir_bytes, base, problems))
+            jobs.extend(_parse_jobs(dir_bytes, loaders[base], problems))
     return selected, jobs
 
 
-def _parse_jobs(dir_bytes: DirBytes, base: Path, problems: list[InputProblem]) -> list[ParseJob]:
+def _parse_jobs(dir_bytes: DirBytes, loader: Loader, problems: list[InputProblem]) -> list[ParseJob]:
     """Jobs for a directory's config files (already read) and its side files (read now)."""
     from tfkms.config.parallel import ParseJob
 
-    found = dir_bytes.config
-    jobs = [ParseJob(found.path / name, display_path(found.path / name, base), data, dir_bytes.stats.get(name, 0))
+    found, base, display = dir_bytes.config, loader.base, loader.display
+    jobs = [ParseJob(found.path / name, display(found.path / name), data, dir_bytes.stats.get(name, 0))
             for name, data in dir_bytes.files.items()]
     for name, reason in dir_bytes.unreadable.items():
-        problems.append(InputProblem(display_path(found.path / name, base), None, None, f"cannot read: {reason}"))
+        problems.append(InputProblem(display(found.path / name), None, None, f"cannot read: {reason}"))
     for name in side_files(found):
         path = found.path / name
         if _leaves_tree(path, base):  # a PR's terraform.tfvars -> ~/.env must not be read (or echoed)
-            problems.append(InputProblem(display_path(path, base), None, None,
+            problems.append(InputProblem(display(path), None, None,
                                          "a symlink to a file outside the scanned tree: not read"))
             continue
         try:
-            jobs.append(ParseJob(path, display_path(path, base), path.read_bytes(), path.stat().st_mtime_ns))
+            jobs.append(ParseJob(path, display(path), path.read_bytes(), path.stat().st_mtime_ns))
         except OSError as exc:
-            problems.append(InputProblem(display_path(path, base), None, None, f"cannot read: {exc.strerror or exc}"))
+            problems.append(InputProblem(display(path), None, None, f"cannot read: {exc.strerror or exc}"))
     return jobs
 
 
@@ -144,7 +149,7 @@ def _leaves_tree(path: Path, base: Path) -> bool:
     return not any(target == top or top in target.parents for top in inside)
 
 
-def _cheap_checks(skipped: list[DirBytes], base: Path) -> list[InputProblem]:
+def _cheap_checks(skipped: list[DirBytes], loader: Loader) -> list[InputProblem]:
     """Files the pre-filter does not parse are still checked for binary data and bad UTF-8."""
     out = []
     for dir_bytes in skipped:
@@ -156,7 +161,7 @@ def _cheap_checks(skipped: list[DirBytes], base: Path) -> list[InputProblem]:
             except UnicodeDecodeError:
                 pass
             try:
-                decode(data, display_path(dir_bytes.config.path / name, base))
+                decode(data, loader.display(dir_bytes.config.path / name))
             except InputFileError as exc:
                 out.append(exc.problem)
     return out

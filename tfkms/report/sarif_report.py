@@ -25,8 +25,10 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def render(result: Result, *, base: Path | None = None) -> str:
-    """`base` is the folder relative uris start from (the working directory by default)."""
-    base = base if base is not None else Path.cwd()
+    """`base` is the folder relative uris start from (the working directory by default); a run whose
+    paths are relative to another folder (`Result.display_base`) names it as %SRCROOT%'s uri."""
+    named = Path(result.display_base) if result.display_base else None
+    base = named or base or Path.cwd()
     rule_ids = [*RULES, INPUT_ERROR_RULE]
     fingerprints = _fingerprints(result.findings)
     results = [_finding_result(f, fp, result, rule_ids, base)
@@ -45,11 +47,19 @@ def render(result: Result, *, base: Path | None = None) -> str:
             "executionSuccessful": not result.problems,
             "toolExecutionNotifications": [_notification(p, base) for p in result.problems],
         }],
-        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The folder tfkms ran in."}}},
+        "originalUriBaseIds": {SRCROOT: _srcroot(named)},
         "results": results,
     }
     document = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _srcroot(named: Path | None) -> dict[str, object]:
+    """The working directory stays implicit (code scanning resolves it against the checkout)."""
+    if named is None:
+        return {"description": {"text": "The folder tfkms ran in."}}
+    return {"uri": named.as_uri().rstrip("/") + "/",
+            "description": {"text": "The scanned folders' common folder (they lie outside the folder tfkms ran in)."}}
 
 
 def artifact_uri(file: str, base: Path) -> str:
