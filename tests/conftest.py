@@ -34,6 +34,8 @@ def _no_proxy_no_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ALIBABA_CLOUD_REGION", "ALICLOUD_REGION"):  # a developer's shell must not change results
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # On GitHub Actions the suite must not append to its own job summary (tests set it to a tmp file).
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from tfkms import __version__
-from tfkms.commands import audit, check, emulator, fix, guard, inventory, verify
+from tfkms.commands import audit, check, emulator, fix, guard, inventory, report, verify
+from tfkms.commands.github import github_app
 
 try:  # typer >= 0.2x ships its own copy of click
     from typer._click.exceptions import UsageError
@@ -78,9 +79,11 @@ _SHORT_HELP: dict[Callable[..., None], str] = {
     audit.audit: "Drift per region between the states and the whole cloud side.",
     inventory.inventory: "Export the keys, secrets and KMS instances of regions to a snapshot.",
     emulator.emulator: "Serve the KMS API on loopback from a snapshot (tests and demos).",
+    report.report: "Render saved JSON reports; several merge into one view across repos.",
 }
 for command, short in _SHORT_HELP.items():
     app.command(short_help=short)(command)  # type: ignore[type-var]
+app.add_typer(github_app, name="github")  # fix-pr, review: the GitHub delivery (docs/github.md)
 
 
 def main() -> None:

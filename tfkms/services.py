@@ -132,7 +132,8 @@ def load_truth(project: Project, options: TruthOptions, problems: list[InputProb
     truth = Truth(states=states, inventory=inventory, moved=moved, workspaces=spaces.workspaces,
                   unread_workspaces=spaces.unread)
     if options.live:
-        truth.index_inventory(_live_inventory(project, truth, options), live=True)
+        truth.live_inventory = _live_inventory(project, truth, options)
+        truth.index_inventory(truth.live_inventory, live=True)
     if regions is not None:  # lookups are by region: say which resources have none tfkms can tell
         from tfkms.analysis.join import region_notes
 
@@ -410,10 +411,10 @@ def run_fix(scan: ScanOptions, truth_options: TruthOptions, options: FixOptions,
     return result
 
 
-def run_guard(plan: Path) -> Result:
-    from tfkms.analysis.guard import guard_plan
+def run_guard(*plans: Path) -> Result:
+    from tfkms.analysis.guard import guard_plans
 
-    return guard_plan(plan, plan.as_posix())
+    return guard_plans(list(plans))
 
 
 def run_audit(scan: ScanOptions, truth_options: TruthOptions) -> Result:

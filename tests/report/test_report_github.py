@@ -22,11 +22,14 @@ def unescape(text: str) -> str:
     return text.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
 
 
-def test_one_annotation_per_unsuppressed_finding_then_problems_then_summary():
+def test_one_annotation_per_unsuppressed_finding_errors_first_then_summary():
     lines = render(check_result(), "github").splitlines()
+    # The input problem is an error and comes first; then errors, warnings, notices.
     assert [line.split(" ", 1)[0] for line in lines] == [
-        "::warning", "::error", "::notice", "::error", "tfkms"]
-    assert lines[0] == ("::warning file=infra/prod/main.tf,line=3,title=TFKMS102 Automatic rotation is on"
+        "::error", "::error", "::warning", "::notice", "tfkms"]
+    assert lines[0].startswith("::error file=infra/prod/broken.tf,")
+    assert lines[1].startswith("::error file=infra/prod/modules/kms/main.tf,")
+    assert lines[2] == ("::warning file=infra/prod/main.tf,line=3,title=TFKMS102 Automatic rotation is on"
                         "::Automatic rotation is on for alicloud_kms_key.main%0A"
                         "Disable automatic rotation before migrating.")
     assert lines[-1] == "tfkms check: 1 error, 1 warning, 1 notice, 1 suppressed, 1 input problem (exit 1)"
@@ -40,7 +43,7 @@ def test_message_names_the_address_when_it_does_not():
 
 
 def test_problem_annotation_has_file_line_and_column():
-    line = render(check_result(), "github").splitlines()[3]
+    line = render(check_result(), "github").splitlines()[0]
     assert line == ("::error file=infra/prod/broken.tf,line=4,col=7,title=tfkms%3A cannot read input"
                     "::unclosed block; close the `resource` opened at line 2")
 
@@ -122,3 +125,54 @@ def test_snapshot(snapshot):
 
 def test_fix_snapshot(snapshot):
     assert render(fix_result(), "github") == snapshot
+
+
+def _many(errors: int, warnings: int, notices: int, problems: int = 0) -> Result:
+    """Findings of each level, interleaved so report order is not level order."""
+    findings = []
+    for severity, count, rule in ((Severity.INFO, notices, "TFKMS206"), (Severity.WARNING, warnings, "TFKMS204"),
+                                  (Severity.ERROR, errors, "TFKMS200")):
+        findings += [Finding(rule, severity, f"{severity.value} {i}", "", address=f"alicloud_kms_key.{rule}_{i}",
+                             file="main.tf", line=i + 1) for i in range(count)]
+    findings.sort(key=lambda f: f.line or 0)  # interleave the levels
+    return Result(command="fix", paths=["."], findings=findings,
+                  problems=[InputProblem(f"broken{i}.tf", 1, 1, "cannot parse") for i in range(problems)])
+
+
+def _levels(text: str) -> list[str]:
+    return [line[2:].split(" ", 1)[0].split("::", 1)[0] for line in text.splitlines() if line.startswith("::")]
+
+
+def test_annotations_are_capped_at_10_per_level_errors_first():
+    text = render(_many(errors=13, warnings=11, notices=12, problems=2), "github")
+    lines = text.splitlines()
+    levels = _levels(text)
+    assert levels == ["error"] * 10 + ["warning"] * 10 + ["notice"] * 9 + ["notice"]
+    # Input problems first, then errors in report order.
+    assert lines[0].startswith("::error file=broken0.tf,") and lines[1].startswith("::error file=broken1.tf,")
+    assert [line.rsplit("::", 1)[1].split(": ", 1)[1] for line in lines[2:10]] == [f"error {i}" for i in range(8)]
+    assert [line.rsplit("::", 1)[1].split(": ", 1)[1] for line in lines[10:20]] == [f"warning {i}" for i in range(10)]
+    assert [line.rsplit("::", 1)[1].split(": ", 1)[1] for line in lines[20:29]] == [f"info {i}" for i in range(9)]
+    assert lines[29] == ("::notice title=tfkms%3A more findings than GitHub annotates::"
+                         "5 errors, 1 warning and 3 notices not annotated: GitHub shows at most 10 annotations per "
+                         "level in a step. The job summary lists the top findings; --format sarif (code scanning) or "
+                         "json has the full list.")
+    # The summary line still counts everything.
+    assert lines[-1] == "tfkms fix: 13 errors, 11 warnings, 12 notices, 2 input problems (exit 1)"
+
+
+def test_exactly_ten_of_each_level_need_no_cut_notice():
+    levels = _levels(render(_many(errors=10, warnings=10, notices=10), "github"))
+    assert levels == ["error"] * 10 + ["warning"] * 10 + ["notice"] * 10
+
+
+def test_a_cut_of_another_level_leaves_room_for_its_notice():
+    text = render(_many(errors=11, warnings=0, notices=10), "github")
+    assert _levels(text) == ["error"] * 10 + ["notice"] * 9 + ["notice"]
+    assert "1 error and 1 notice not annotated" in text.splitlines()[-2]
+
+
+def test_eleven_notices_alone_are_cut_to_nine_and_the_notice():
+    text = render(_many(errors=0, warnings=0, notices=11), "github")
+    assert _levels(text) == ["notice"] * 10
+    assert "::2 notices not annotated:" in text.splitlines()[-2]

@@ -71,6 +71,8 @@ def test_table_escapes_html_and_pipes():
     ("a <b>`x<y`</b>", "a &lt;b&gt;`x<y`&lt;/b&gt;"),
     ("``a`b`` & <i>", "``a`b`` &amp; &lt;i&gt;"),
     ("`a|b`", "`a\\|b`"),
+    ("a\\|b", "a\\\\\\|b"),  # a\|b: the backslash doubled, so the pipe stays escaped (one cell)
+    ("`a\\|b`", "`a\\\\\\|b`"),
     ("\\`<img src=x>`", "\\`&lt;img src=x&gt;`"),  # an escaped backtick opens no code span
     ("`unclosed <b>", "`unclosed &lt;b&gt;"),
 ])

@@ -46,7 +46,7 @@ def validate_sarif(document: dict) -> None:
         for location in result["locations"]:
             _validate_physical(location["physicalLocation"], run)
     for notification in run["invocations"][0]["toolExecutionNotifications"]:
-        for location in notification["locations"]:
+        for location in notification.get("locations", []):  # a run-level notification has none
             _validate_physical(location["physicalLocation"], run)
 
 
@@ -188,3 +188,75 @@ def test_snapshot(snapshot):
 
 def test_fix_results_snapshot(snapshot):
     assert sarif(fix_result())["runs"][0]["results"] == snapshot
+
+
+def _fingerprints_by_address(document: dict) -> dict[tuple[str, str], str]:
+    return {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]):
+            r["partialFingerprints"]["tfkmsFinding/v1"]
+            for r in document["runs"][0]["results"] if r["ruleId"] != "input-error"}
+
+
+def test_fingerprints_are_identical_across_two_runs_over_the_same_plan():
+    runs = [sarif(guard_plan(PLANS / "create_before_destroy.json", "plan.json")) for _ in range(2)]
+    first, second = ([r["partialFingerprints"] for r in run["runs"][0]["results"]] for run in runs)
+    assert first == second and len(first) == 3
+    assert runs[0]["runs"][0]["automationDetails"] == runs[1]["runs"][0]["automationDetails"] == {
+        "id": "tfkms/guard/"}
+
+
+def test_a_fingerprint_survives_a_new_finding_reported_before_it():
+    before = fix_result()
+    after = fix_result()
+    after.findings.insert(0, Finding("TFKMS209", Severity.ERROR, "protection_level is missing", "",
+                                     address="alicloud_kms_key.other", root=".", file="other.tf", line=1))
+    old, new = _fingerprints_by_address(sarif(before)), _fingerprints_by_address(sarif(after))
+    assert {key: new[key] for key in old} == old
+    assert len(set(new.values())) == len(new) == len(old) + 1
+
+
+def _many_findings(errors: int, warnings: int, notes: int) -> Result:
+    findings = [Finding("TFKMS206", Severity.INFO, f"key-{i} is not migrated yet", "", address=f"key-{i}",
+                        root="infra", file="infra/main.tf", line=1) for i in range(notes)]
+    findings += [Finding("TFKMS204", Severity.WARNING, f"w{i}", "", address=f"module.w{i}.alicloud_kms_key.k",
+                         root="infra", file="infra/main.tf", line=2) for i in range(warnings)]
+    findings += [Finding("TFKMS200", Severity.ERROR, f"e{i}", "", address=f"alicloud_kms_key.e{i}",
+                         root="infra", file="infra/main.tf", line=3) for i in range(errors)]
+    return Result(command="audit", paths=["infra"], findings=findings)
+
+
+def test_results_beyond_code_scannings_limit_are_cut_errors_first_and_the_run_says_so():
+    result = _many_findings(errors=5, warnings=5, notes=25_000)
+    document = sarif(result)
+    run = document["runs"][0]
+    results = run["results"]
+    assert len(results) == 25_000
+    levels = [r["level"] for r in results]
+    assert levels.count("error") == 5 and levels.count("warning") == 5 and levels.count("note") == 24_990
+    # The notes kept are the first ones, in report order; the last 10 are left out.
+    assert [r["message"]["text"] for r in results[:2]] == ["key-0 is not migrated yet", "key-1 is not migrated yet"]
+    assert results[24_989]["message"]["text"] == "key-24989 is not migrated yet"
+    assert run["properties"] == {"resultsTotal": 25_010, "resultsKept": 25_000, "resultsOmitted": {"note": 10},
+                                 "resultsLimit": 25_000}
+    [notification] = run["invocations"][0]["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert notification["message"]["text"].startswith("10 of 25010 results left out (10 notes): GitHub code scanning "
+                                                      "accepts at most 25,000 results per run")
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert run["automationDetails"] == {"id": "tfkms/audit/"}
+    # A kept result keeps the fingerprint it has in a run that is not cut.
+    small = sarif(_many_findings(errors=5, warnings=5, notes=3))["runs"][0]
+    assert small["results"][0]["partialFingerprints"] == results[0]["partialFingerprints"]
+    assert "properties" not in small and small["invocations"][0]["toolExecutionNotifications"] == []
+    fingerprints = [r["partialFingerprints"]["tfkmsFinding/v1"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)
+    run["results"] = results[:3] + results[-3:]  # the schema over every result would take a minute
+    validate_sarif(document)
+
+
+def test_suppressed_results_go_before_active_ones_when_cut(monkeypatch):
+    monkeypatch.setattr("tfkms.report.sarif_report.MAX_RESULTS", 2)
+    result = _many_findings(errors=2, warnings=0, notes=1)
+    result.findings[1].suppressed = "accepted risk"  # an error
+    run = sarif(result)["runs"][0]
+    assert [(r["level"], "suppressions" in r) for r in run["results"]] == [("note", False), ("error", False)]
+    assert run["properties"]["resultsOmitted"] == {"error": 1}

@@ -1,4 +1,5 @@
-"""`tfkms check`: pre-migration readiness of every KMS resource (rules TFKMS100-109)."""
+"""`tfkms check`: pre-migration readiness of every KMS resource (rules TFKMS100-109) and, with cloud
+facts, of the target instances the batch plan moves them into (TFKMS110-112, target_readiness)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_referenc
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
+from tfkms.analysis.target_readiness import cloud_inventories, target_findings
 from tfkms.config.instances import ResourceInstance, Root, expand_resource
 from tfkms.config.scan import Project
 from tfkms.config.syntax import Attribute, Block
@@ -89,6 +91,8 @@ def check_project(project: Project, truth: Truth, target: str) -> Result:
             batch.root = rc.root.display
             result.batches.append(batch)
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.rule, f.address or ""))
+    # Per region across roots: after the per-resource findings, in region order.
+    result.findings.extend(target_findings(result.batches, cloud_inventories(truth), target))
     result.options["migration"] = {"judged": sum(rc.judged for rc in checks),
                                    "migrated": sum(rc.migrated for rc in checks)}
     return result

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfkms.address import module_path
+from tfkms.analysis.plan_trust import InstanceMark, plan_doubts
 from tfkms.analysis.result import Finding, ResourceRecord, Result
 from tfkms.analysis.rules import RULES
 from tfkms.errors import InputFileError, InputProblem
@@ -101,7 +102,7 @@ class PlannedChange:
         return f"{module_path(self.module_address or '')}{self.type}.{self.name}"
 
 
-def guard_plan(path: Path, display: str) -> Result:
+def guard_plan(path: Path, display: str, root: str = ".") -> Result:
     """TFKMS300 per KMS key/secret the plan deletes or replaces; `display` names the file."""
     result = Result(command="guard", paths=[display])
     try:
@@ -109,15 +110,29 @@ def guard_plan(path: Path, display: str) -> Result:
     except InputFileError as exc:
         result.problems.append(exc.problem)
         return result
-    guard_plan_text(result, text, display)
+    guard_plan_text(result, text, display, root=root)
+    return result
+
+
+def guard_plans(paths: list[Path]) -> Result:
+    """Several plans in one run (Terragrunt run-all, a monorepo's roots): one Result, each finding
+    naming its plan; a plan that cannot be read is a problem and the others are still judged."""
+    result = Result(command="guard", paths=[p.as_posix() for p in paths])
+    for path in paths:
+        # Several plans: each one's folder is its root, so reports group findings by plan.
+        one = guard_plan(path, path.as_posix(), root=path.parent.as_posix() if len(paths) > 1 else ".")
+        result.findings += one.findings
+        result.resources += one.resources
+        result.problems += one.problems
     return result
 
 
 def guard_plan_text(result: Result, text: str, display: str, *, root: str = ".", saved: bool = True) -> None:
     """Adds to `result` what guard finds in `text`, the JSON of one plan of `root`.
 
-    `saved=False`: the JSON was never a file the user has (`tfkms verify` deletes its plan), so
-    findings point at the root rather than at a line of the JSON.
+    `saved=False`: the JSON was never a file the user has (`tfkms verify` deletes its plan, and
+    made it itself: whole, and refreshed), so findings point at the root rather than at a line of
+    the JSON, and the plan's completeness and refresh are not in doubt.
     """
     try:
         document = parse_plan_json(text, display)
@@ -128,6 +143,8 @@ def guard_plan_text(result: Result, text: str, display: str, *, root: str = ".",
     kms_changes = [c for c in changes if c.mode == "managed" and c.type in GUARDED_TYPES]
     result.resources += _resource_records(kms_changes, display, root, saved)
     result.findings += [_finding(c, display, root, saved) for c in kms_changes if c.destructive]
+    if saved:
+        result.findings += plan_doubts(document, display, root)
 
 
 def describe_replace_paths(paths: tuple[tuple[str | int, ...], ...]) -> str:
@@ -177,8 +194,20 @@ def _read_text(path: Path, display: str) -> str:
                                 "`terraform show -json tf.plan`") from None
 
 
+def _drop_value(key: str, value: object) -> object:
+    if key not in _VALUE_KEYS:
+        return value
+    if key == "values" and isinstance(value, dict):
+        if "root_module" in value:
+            return value  # a state's container; the attribute maps inside it are already dropped
+        return InstanceMark(bool(value.get("dkms_instance_id")))
+    if key == "prior_state" and isinstance(value, dict):
+        return value  # its attribute maps and outputs are already dropped (hooks run inside out)
+    return _DROPPED
+
+
 def _drop_values(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    return {key: (_DROPPED if key in _VALUE_KEYS else value) for key, value in pairs}
+    return {key: _drop_value(key, value) for key, value in pairs}
 
 
 def parse_plan_json(text: str, display: str) -> dict[str, object]:
@@ -192,6 +221,9 @@ def parse_plan_json(text: str, display: str) -> dict[str, object]:
                                 "`terraform show -json tf.plan > plan.json`", exc.line, exc.column) from None
     if not isinstance(document, dict):
         raise _problem(display, "is not a Terraform plan: expected a JSON object", 1, 1)
+    if "encryption_version" in document and "encrypted_data" in document:
+        raise _problem(display, "is a plan encrypted with OpenTofu plan encryption; pass its JSON: "
+                                "`tofu show -json tf.plan > plan.json`, run where the key is configured", 1)
     _require_plan_shape(document, display)
     return document
 

@@ -43,6 +43,7 @@ class Truth:
 
     states: dict[str, StateFile] = field(default_factory=dict)  # root display -> state
     inventory: Inventory | None = None
+    live_inventory: Inventory | None = None  # the --live answers as collected (check reads their instances)
     moved: dict[str, dict[str, str]] = field(default_factory=dict)  # root -> address -> address in the state file
     # A root with several workspaces: one state each; and workspaces on disk whose state was not read.
     workspaces: dict[str, dict[str, StateFile]] = field(default_factory=dict)

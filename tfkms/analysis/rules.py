@@ -57,6 +57,20 @@ _RULES = [
     Rule("TFKMS109", "Provider older than 1.183.0 cannot express dkms_instance_id",
          "Upgrade the alicloud provider to >= 1.235.0 before migrating.",
          Severity.WARNING, "check"),
+    # Target readiness (with --inventory or --live): judged per region the batch plan moves keys or
+    # secrets into, across roots (root None: every root's batches of a region land in its instances).
+    Rule("TFKMS110", "No usable target instance in the region",
+         "Set up a KMS instance of the target type in the region and wait until it is Connected. Judged "
+         "per region, across roots; info when the inventory does not list the region's instances.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS111", "Target instance must be upgraded first",
+         "Upgrade the instance: a legacy spec-200 instance to KMS 3.0; one of spec 1000 or more needs "
+         "product version 3. Judged per instance (kms:instance/ID), across roots.",
+         Severity.ERROR, "check"),
+    Rule("TFKMS112", "Target instance quota too small",
+         "Raise the instance's key or secret quota, or move fewer into the region. Judged per region, "
+         "across roots: only when no instance of the target type there has room (unknown quotas: none).",
+         Severity.ERROR, "check"),
     Rule("TFKMS200", "dkms_instance_id would force replacement",
          "Write the instance id the cloud reports, or ignore dkms_instance_id in lifecycle.",
          Severity.ERROR, "fix"),
@@ -99,6 +113,14 @@ _RULES = [
     Rule("TFKMS300", "Plan destroys or replaces a KMS key or secret",
          "Do not apply: run `tfkms fix` with the post-migration state and plan again.",
          Severity.ERROR, "guard"),
+    Rule("TFKMS301", "Plan is incomplete",
+         "Plan the whole configuration (no -target) and guard that plan: changes this plan leaves out "
+         "are not judged.",
+         Severity.WARNING, "guard"),
+    Rule("TFKMS302", "Plan may not have refreshed",
+         "If the keys and secrets have been migrated, plan again with refresh (no -refresh=false) after "
+         "the migration, or run `tfkms verify`, which always refreshes.",
+         Severity.INFO, "guard"),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

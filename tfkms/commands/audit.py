@@ -30,7 +30,7 @@ from tfkms.commands.reporting import emit_report
 # audit's --format and --region say more than the shared ones: html is its main report, and
 # --region also narrows a snapshot.
 AuditFormatOpt = Annotated[str, typer.Option(
-    "--format", "-f", metavar="[text|json|markdown|sarif|github|html]", help="Report format.")]
+    "--format", "-f", metavar="[text|json|markdown|sarif|github|gitlab|html]", help="Report format.")]
 AuditRegionOpt = Annotated[list[str] | None, typer.Option(
     "--region", metavar="REGION", help="Region(s) to list with --live, or to keep from --inventory.")]
 

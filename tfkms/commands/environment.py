@@ -25,6 +25,8 @@ class Environment:
     terminal_width: int
     # ALIBABA_CLOUD_REGION / ALICLOUD_REGION: the region of a provider block that sets none
     default_region: str | None = None
+    # GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the job summary (None outside Actions)
+    step_summary: str | None = None
 
     @classmethod
     def detect(cls) -> Environment:
@@ -40,6 +42,7 @@ class Environment:
             colors=stdout_isatty and "NO_COLOR" not in os.environ,
             terminal_width=shutil.get_terminal_size().columns,
             default_region=region_from_environment(os.environ),
+            step_summary=os.environ.get("GITHUB_STEP_SUMMARY", "").strip() or None,
         )
 
 

@@ -11,13 +11,15 @@ from tfkms.commands.errors import call_service, exit_with
 from tfkms.commands.options import FormatOpt, OutputOpt, report_format
 from tfkms.commands.reporting import emit_report
 
-PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="`terraform show -json` of a saved plan.")]
+PlanArg = Annotated[list[Path], typer.Argument(
+    metavar="PLAN.json", show_default=False,
+    help="`terraform show -json` of a saved plan; several plans (one per root) in one run.")]
 
 
-def guard(plan: PlanArg, fmt: FormatOpt = "text", output: OutputOpt = None) -> None:
+def guard(plans: PlanArg, fmt: FormatOpt = "text", output: OutputOpt = None) -> None:
     """CI gate: fail when a plan destroys or replaces a KMS key or secret."""
     from tfkms.services import run_guard
 
     env = Environment.detect()
-    result = call_service(run_guard, plan)
+    result = call_service(run_guard, *plans)
     exit_with(emit_report(result, report_format(fmt), output, env))

@@ -23,7 +23,7 @@ E = TypeVar("E", bound=Enum)
 PathsArg = Annotated[list[Path], typer.Argument(metavar="PATH", help="Directories holding Terraform configuration.",
                                                 show_default=False)]
 FormatOpt = Annotated[str, typer.Option(
-    "--format", "-f", metavar="[text|json|markdown|sarif|github]", help="Report format.")]
+    "--format", "-f", metavar="[text|json|markdown|sarif|github|gitlab]", help="Report format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")]
 ExcludeOpt = Annotated[list[str] | None, typer.Option(
     "--exclude", metavar="GLOB", help="Skip directories matching GLOB.")]
@@ -61,6 +61,7 @@ class ReportFormat(str, Enum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
     GITHUB = "github"
+    GITLAB = "gitlab"  # Code Quality report (artifacts:reports:codequality)
     HTML = "html"
 
 

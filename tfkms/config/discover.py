@@ -9,8 +9,27 @@ from pathlib import Path
 LOCK_FILE = ".terraform.lock.hcl"
 
 
+CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")  # .tofu: OpenTofu's own files
+
+
 def is_config_file(name: str) -> bool:
-    return name.endswith(".tf") or name.endswith(".tf.json")
+    return name.endswith(CONFIG_SUFFIXES)
+
+
+def shadowed_by_tofu(names: list[str]) -> set[str]:
+    """The `.tf` / `.tf.json` files OpenTofu ignores because a `.tofu` / `.tofu.json` file of the
+    same base name sits beside them (OpenTofu's extension precedence): tfkms reads and patches the
+    file OpenTofu reads, never its shadowed twin. Terraform ignores `.tofu` files altogether, so a
+    folder that holds them is one OpenTofu runs."""
+    present = set(names)
+    out = set()
+    for name in names:
+        for tf_suffix, tofu_suffix in ((".tf.json", ".tofu.json"), (".tf", ".tofu")):
+            if name.endswith(tf_suffix):
+                if name[: -len(tf_suffix)] + tofu_suffix in present:
+                    out.add(name)
+                break
+    return out
 
 
 def is_tfvars_file(name: str) -> bool:
@@ -25,6 +44,7 @@ class ConfigDir:
     tfvars_files: list[str] = field(default_factory=list)
     has_lock_file: bool = False
     has_terraform_dir: bool = False  # .terraform/ (downloaded modules) next to the config
+    shadowed: list[str] = field(default_factory=list)  # .tf files a .tofu twin hides (shadowed_by_tofu)
 
 
 def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
@@ -54,6 +74,10 @@ def scan_dir(path: Path) -> ConfigDir:
             found.tfvars_files.append(name)
         elif name == LOCK_FILE:
             found.has_lock_file = True
+    hidden = shadowed_by_tofu(found.config_files)
+    if hidden:
+        found.shadowed = sorted(hidden)
+        found.config_files = [n for n in found.config_files if n not in hidden]
     return found
 
 
@@ -74,7 +98,8 @@ def _subdirectories(path: Path) -> list[os.DirEntry[str]]:
 
 
 def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
-    """Directories holding `.tf`/`.tf.json` files, depth first, sorted; hidden dirs skipped.
+    """Directories holding configuration files (.tf, .tf.json, .tofu, .tofu.json), depth first,
+    sorted; hidden dirs skipped.
 
     Symlinked directories are followed once: a loop never hangs the walk.
     """

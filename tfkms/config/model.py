@@ -321,8 +321,8 @@ def _header(block: Block) -> tuple[str, ...] | None:
 
 
 def _is_override_file(name: str) -> bool:
-    """`override.tf`, `x_override.tf` (and .tf.json): merged into the blocks they name."""
-    stem = name.removesuffix(".json").removesuffix(".tf")
+    """`override.tf`, `x_override.tf` (and .tf.json, .tofu, .tofu.json): merged into the blocks they name."""
+    stem = name.removesuffix(".json").removesuffix(".tf").removesuffix(".tofu")
     return stem == "override" or stem.endswith("_override")
 
 

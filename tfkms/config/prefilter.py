@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfkms.config.discover import LOCK_FILE, ConfigDir, scan_dir
+from tfkms.config.discover import LOCK_FILE, ConfigDir, is_config_file, scan_dir
 from tfkms.knowledge.forcenew import PROTECTED_TYPES
 
 KMS_MARK = b"alicloud_kms"
@@ -167,7 +167,7 @@ class DirBytes:
         modules = self.config.path / ".terraform" / "modules"
         for folder, _, names in os.walk(modules):
             for name in names:
-                if name.endswith((".tf", ".tf.json")):
+                if is_config_file(name):
                     try:
                         data = (Path(folder) / name).read_bytes()
                         if _declares_kms(data, _is_json(name)):

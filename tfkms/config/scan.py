@@ -44,7 +44,7 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     walked = [(base, walk_config_dirs(base, exclude)) for base in paths]
     for base, found in walked:  # a typo'd path or an empty checkout must not read as "ready"
         if not any(d.config_files for d in found):
-            raise TfkmsError(f"no Terraform files (.tf, .tf.json) under {base}")
+            raise TfkmsError(f"no Terraform files (.tf, .tf.json, .tofu, .tofu.json) under {base}")
     size = workers if workers is not None else default_workers()
     big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
     pool = ParsePool(size) if size > 1 and big else None  # warms up while the files are read

@@ -267,8 +267,6 @@ def get_kms_instance(state: EmulatorState, region_name: str, params: dict[str, s
         instance = region.instances.get(instance_id)
         if instance is None:
             raise ApiError(403, "Forbidden.DKMSInstanceNotFound", "The specified DKMS Instance is not found.")
-        key_count = sum(1 for r in region.keys.values() if r.key.dkms_instance_id == instance_id)
-        secret_count = sum(1 for s in region.secrets.values() if s.dkms_instance_id == instance_id)
     spec: Any = int(instance.spec) if instance.spec and instance.spec.isdigit() else instance.spec
     return {
         "KmsInstance": _compact(
@@ -282,8 +280,10 @@ def get_kms_instance(state: EmulatorState, region_name: str, params: dict[str, s
                 # tfkms classifies ("software" / "hardware" / "hsm" anywhere in either field).
                 "ProductVersion": instance.product_version,
                 "ProductType": instance.instance_type,
-                "KeyNum": max(1000, key_count),
-                "SecretNum": str(max(100, secret_count)),
+                # The purchased quotas, from the snapshot (absent stays absent). KeyNum is a
+                # number; SecretNum is documented as a string in the API.
+                "KeyNum": instance.key_num,
+                "SecretNum": str(instance.secret_num) if instance.secret_num is not None else None,
                 "VpcNum": 1,
                 "CreateTime": _EPOCH,
                 "StartDate": _EPOCH,

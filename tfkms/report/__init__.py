@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tfkms.analysis.result import Result
 
-FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
+FORMATS = ("text", "json", "markdown", "sarif", "github", "gitlab", "html")
 
 
 def render(result: Result, fmt: str, *, color: bool = False, width: int | None = None,

@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: one annotation per finding, then a summary line.
+"""GitHub Actions workflow commands: one annotation per finding (errors first, at most 10 per
+level), then a summary line.
 
 Escaping follows the runner's rules (actions/toolkit `command.ts`): data escapes `%`, CR and
 LF; property values also escape `:` and `,`. Escaping newlines is also what stops a message
@@ -13,11 +14,47 @@ from tfkms.errors import InputProblem
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+# GitHub shows at most 10 annotations of each level per step (and 50 per job); the rest are dropped
+# silently, so tfkms picks which ones are shown and says how many are not.
+MAX_PER_LEVEL = 10
+LEVELS = ("error", "warning", "notice")
+
+
 def render(result: Result) -> str:
-    lines = [_finding_command(f) for f in result.findings if not f.suppressed and not f.resolved]
-    lines += [_problem_command(p) for p in result.problems]
+    # Input problems are errors and come first, then findings by level, each level in report order.
+    by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
+    by_level["error"] += [_problem_command(p) for p in result.problems]
+    for finding in result.findings:
+        if not finding.suppressed and not finding.resolved:
+            by_level[COMMANDS[finding.severity]].append(_finding_command(finding))
+    caps = annotation_caps({level: len(commands) for level, commands in by_level.items()})
+    lines = [command for level in LEVELS for command in by_level[level][:caps[level]]]
+    left_out = {level: len(by_level[level]) - caps[level] for level in LEVELS}
+    if any(left_out.values()):
+        lines.append(_cut_notice(left_out))
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
+
+
+def annotation_caps(counts: dict[str, int]) -> dict[str, int]:
+    """How many of each level to emit: 10, or 9 notices when a cut-notice (a notice too) is needed."""
+    caps = {level: min(counts.get(level, 0), MAX_PER_LEVEL) for level in LEVELS}
+    if any(counts.get(level, 0) > MAX_PER_LEVEL for level in LEVELS):
+        caps["notice"] = min(caps["notice"], MAX_PER_LEVEL - 1)
+    return caps
+
+
+def _cut_notice(left_out: dict[str, int]) -> str:
+    parts = [_count(n, level) for level, n in left_out.items() if n]
+    return workflow_command(
+        "notice", f"{_join(parts)} not annotated: GitHub shows at most {MAX_PER_LEVEL} annotations per level "
+                  "in a step. The job summary lists the top findings; --format sarif (code scanning) or json "
+                  "has the full list.",
+        title="tfkms: more findings than GitHub annotates")
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def escape_data(text: str) -> str:

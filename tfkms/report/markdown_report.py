@@ -297,8 +297,17 @@ def _escape_html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_BACKSLASHES_BEFORE_PIPE = re.compile(r"(\\+)(?=\|)")
+
+
+def escape_pipes(text: str) -> str:
+    r"""A table cell's pipes escaped. GitHub reads a backslash and the punctuation after it as one
+    escape, so `a\|b` would split after `a\`: backslash runs before a pipe are doubled first."""
+    return _BACKSLASHES_BEFORE_PIPE.sub(lambda run: run.group(1) * 2, text).replace("|", "\\|")
+
+
 def escape_cell(text: str) -> str:
-    return "<br>".join(escape_text(line).replace("|", "\\|") for line in text.splitlines()) if text else ""
+    return "<br>".join(escape_pipes(escape_text(line)) for line in text.splitlines()) if text else ""
 
 
 def inline_code(text: str, *, in_table: bool = False) -> str:
@@ -309,7 +318,7 @@ def inline_code(text: str, *, in_table: bool = False) -> str:
     ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     span = f"{ticks}{pad}{text}{pad}{ticks}"
-    return span.replace("|", "\\|") if in_table else span
+    return escape_pipes(span) if in_table else span
 
 
 def fence(text: str) -> str:

@@ -22,6 +22,10 @@ INPUT_ERROR_RULE = "input-error"  # not a TFKMS id: input problems cannot be sup
 SRCROOT = "%SRCROOT%"
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# GitHub code scanning rejects an upload whose run holds more results; each result here has one
+# location (the limit there is 1,000), so the 10 MB gzip limit is far away at this count.
+MAX_RESULTS = 25_000
+_LEVEL_RANK = {"error": 0, "warning": 1, "note": 2, "none": 3}
 
 
 def render(result: Result, *, base: Path | None = None) -> str:
@@ -30,11 +34,13 @@ def render(result: Result, *, base: Path | None = None) -> str:
     named = Path(result.display_base) if result.display_base else None
     base = named or base or Path.cwd()
     rule_ids = [*RULES, INPUT_ERROR_RULE]
-    fingerprints = _fingerprints(result.findings)
+    fingerprints = finding_fingerprints(result.findings)  # over every finding: a cut never renumbers one
     results = [_finding_result(f, fp, result, rule_ids, base)
                for f, fp in zip(result.findings, fingerprints, strict=True)]
     results += [_problem_result(p, rule_ids, base) for p in result.problems]
-    run = {
+    kept = keep_within_limit(results, MAX_RESULTS)
+    notifications = [_notification(p, base) for p in result.problems]
+    run: dict[str, object] = {
         "tool": {"driver": {
             "name": "tfkms",
             "version": tfkms.__version__,
@@ -45,11 +51,14 @@ def render(result: Result, *, base: Path | None = None) -> str:
         "automationDetails": {"id": f"tfkms/{result.command}/"},
         "invocations": [{
             "executionSuccessful": not result.problems,
-            "toolExecutionNotifications": [_notification(p, base) for p in result.problems],
+            "toolExecutionNotifications": notifications,
         }],
         "originalUriBaseIds": {SRCROOT: _srcroot(named)},
-        "results": results,
+        "results": kept,
     }
+    if len(kept) < len(results):
+        notification, run["properties"] = _cut(results, kept)
+        notifications.append(notification)
     document = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -148,7 +157,41 @@ def _notification(problem: InputProblem, base: Path) -> dict[str, object]:
             "locations": [{"physicalLocation": _physical(problem.file, problem.line or 1, problem.column, base)}]}
 
 
-def _fingerprints(findings: list[Finding]) -> list[str]:
+def keep_within_limit(results: list[dict[str, object]], limit: int) -> list[dict[str, object]]:
+    """The `limit` results that matter most, in report order: active before suppressed or resolved,
+    then errors, warnings, notes; ties keep report order, so the same input keeps the same results."""
+    if len(results) <= limit:
+        return results
+
+    def rank(indexed: tuple[int, dict[str, object]]) -> tuple[bool, int, int]:
+        index, item = indexed
+        properties = item.get("properties")
+        inactive = "suppressions" in item or (isinstance(properties, dict) and bool(properties.get("resolved")))
+        return inactive, _LEVEL_RANK.get(str(item.get("level")), 3), index
+
+    kept = sorted(sorted(enumerate(results), key=rank)[:limit])
+    return [item for _, item in kept]
+
+
+def _cut(results: list[dict[str, object]],
+         kept: list[dict[str, object]]) -> tuple[dict[str, object], dict[str, object]]:
+    """The run-level notification and the run's properties that say results were left out, and which."""
+    kept_ids = {id(item) for item in kept}
+    omitted: dict[str, int] = {}
+    for item in results:
+        if id(item) not in kept_ids:
+            level = str(item.get("level"))
+            omitted[level] = omitted.get(level, 0) + 1
+    counts = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in omitted.items())
+    text = (f"{len(results) - len(kept)} of {len(results)} results left out ({counts}): GitHub code scanning "
+            f"accepts at most {MAX_RESULTS:,} results per run, so the most severe were kept. "
+            "--format json or text lists every finding.")
+    properties: dict[str, object] = {"resultsTotal": len(results), "resultsKept": len(kept),
+                                     "resultsOmitted": omitted, "resultsLimit": MAX_RESULTS}
+    return {"level": "warning", "message": {"text": text}}, properties
+
+
+def finding_fingerprints(findings: list[Finding]) -> list[str]:
     """Stable across line shifts: the rule and what it is about, not where it sits. A repeat of
     the same rule, address and file (a plan's current and deposed object) is numbered, so code
     scanning keeps both alerts."""

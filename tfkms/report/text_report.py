@@ -146,14 +146,15 @@ def _summary_for_wrapping(result: Result) -> str:
     return f"{head}: {status}: " + ", ".join(_keep_together(p) for p in parts.split(", "))
 
 
-_DESTRUCTIVE = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS209", "TFKMS300"})
+# Rules whose finding means the next plan destroys or replaces the resource.
+DESTRUCTIVE_RULES = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS209", "TFKMS300"})
 
 
 def verdict_line(result: Result) -> str:
     """The last line: what happens next, and what to do about it."""
     status = result.exit_status()
     pending = [f for f in result.findings if f.needs_action]
-    at_risk = sorted({f.address or "" for f in pending if f.rule in _DESTRUCTIVE})
+    at_risk = sorted({f.address or "" for f in pending if f.rule in DESTRUCTIVE_RULES})
     humans = [f for f in pending if f.rule == "TFKMS204"]
     if result.problems and status is ExitStatus.ERROR:
         return (f"fix the {len(result.problems)} input error(s) above and run again; "

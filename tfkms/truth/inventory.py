@@ -126,7 +126,8 @@ def _region_from_dict(region: str, body: Any, path: list[str | int]) -> RegionIn
     if not isinstance(body, dict):
         raise _Invalid(path, 'a region is an object with "keys", "secrets" and "instances" lists')
     _reject_unknown(body, set(_COLLECTIONS), path)
-    result = RegionInventory()
+    # No "instances" list: the snapshot does not say which instances the region has (not: none).
+    result = RegionInventory(instances_known="instances" in body)
     for collection, (model, id_field) in _COLLECTIONS.items():
         items = body.get(collection, [])
         if not isinstance(items, list):
@@ -244,6 +245,8 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
         region = inv.regions[region_name]
         body: dict[str, Any] = {}
         for collection, (_, id_field) in _COLLECTIONS.items():
+            if collection == "instances" and not region.instances_known and not region.instances:
+                continue  # unknown stays unknown: an empty list would say "none"
             items = sorted(getattr(region, collection), key=lambda obj: getattr(obj, id_field))
             body[collection] = [_item_to_dict(collection, obj) for obj in items]
         regions[region_name] = body

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
+from tfkms import logs
 from tfkms.errors import TfkmsError
 from tfkms.truth.live_calls import CallRun, instance_type_of, text_or_none
 from tfkms.truth.live_errors import LiveCallError, is_not_found, is_unsupported
@@ -28,6 +29,8 @@ from tfkms.truth.model import (
     Inventory,
     RegionInventory,
 )
+
+_LOG = logs.get("live")  # --verbose: what was called and decided, never values
 
 # The live source's face: its options and its error are named with it.
 __all__ = ["LiveCallError", "LiveOptions", "collect_inventory", "describe_resources"]
@@ -92,6 +95,8 @@ def describe_resources(
         run.close()
     inventory = Inventory(generated_at=_utc_now(), source=f"live:{options.endpoint}" if options.endpoint else "live")
     inventory.regions[region] = _assemble(region, found, {})
+    # Only the instances the found objects live in were described: not the region's whole list.
+    inventory.regions[region].instances_known = False
     return inventory
 
 
@@ -198,7 +203,23 @@ def _get_instance(run: CallRun, region: str, instance_id: str) -> tuple[str, Clo
         status=text_or_none(info.status),
         spec=text_or_none(info.spec),
         product_version=text_or_none(info.product_version),
+        key_num=_quota(info.key_num, "KeyNum", instance_id),
+        secret_num=_quota(info.secret_num, "SecretNum", instance_id),
     )
+
+
+def _quota(value: Any, field_name: str, instance_id: str) -> int | None:
+    """GetKmsInstance's KeyNum (a number) and SecretNum (documented as a string, "1000"): the
+    purchased quotas. A whole number >= 0, in either form; anything else is unknown (logged),
+    never guessed and never a failed run: the quota is advice for `check`, not identity."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    _LOG.info("GetKmsInstance %s: %s is not a whole number >= 0; quota unknown", instance_id, field_name)
+    return None
 
 
 def _aliases_of_key(run: CallRun, region: str, key_id: str) -> tuple[str, tuple[str, list[str] | None]]:

@@ -84,6 +84,10 @@ class CloudInstance:
     status: str | None = None
     spec: str | None = None
     product_version: str | None = None
+    # GetKmsInstance's KeyNum and SecretNum: the purchased quotas (how many keys / secrets the
+    # instance may hold), not how many it holds. None: unknown, never guessed.
+    key_num: int | None = None
+    secret_num: int | None = None
 
 
 @dataclass
@@ -91,6 +95,9 @@ class RegionInventory:
     keys: list[CloudKey] = field(default_factory=list)
     secrets: list[CloudSecret] = field(default_factory=list)
     instances: list[CloudInstance] = field(default_factory=list)
+    # False when the instances above are not the region's whole list (a snapshot without an
+    # "instances" field, a live describe of named resources): "no instance" is then unknown.
+    instances_known: bool = True
 
 
 @dataclass

@@ -24,12 +24,18 @@ ALLOWED_ATTRIBUTES = frozenset({
     "primary_key_version",
 }) | (state_attribute_names() - {"private_key_data_file"})  # ForceNew attributes of other protected types
 # Structural keys of the two state shapes; everything else is dropped while decoding.
+# OpenTofu's state and plan encryption wraps the document in {"meta", "encrypted_data",
+# "encryption_version"}: only this key is kept, to say so (the ciphertext is never read).
+ENCRYPTION_MARK = "encryption_version"
+ENCRYPTED_MESSAGE = ("is encrypted with OpenTofu state encryption; tfkms does not decrypt it: pass the plain "
+                     "state (`tofu state pull` or `tofu show -json`, run where the key is configured)")
 _STRUCTURE = frozenset({
     "version", "terraform_version", "serial", "lineage", "resources", "module", "mode", "type", "name",
     "provider", "instances", "index_key", "attributes", "format_version", "values", "root_module",
     "child_modules", "address", "index", "provider_name", "schema_version",
     # `terraform show -json` of a saved plan: its prior_state is the refreshed state (the other two mark a plan)
     "prior_state", "planned_values", "resource_changes",
+    ENCRYPTION_MARK,
 })
 INDEX_AT_END = re.compile(INDEX.pattern + r"$")
 _PLAN_MARKS = ("prior_state", "planned_values", "resource_changes")
@@ -82,6 +88,8 @@ def load_state(path: Path, display: str, raw: bytes | None = None) -> StateFile:
     if not isinstance(data, dict):
         raise InputFileError(InputProblem(display, 1, None, "state must be a JSON object"))
     state = StateFile(path=path, display=display)
+    if ENCRYPTION_MARK in data:
+        raise InputFileError(InputProblem(display, 1, None, f"state {ENCRYPTED_MESSAGE}"))
     if any(mark in data for mark in _PLAN_MARKS):
         prior = data.get("prior_state")
         if not isinstance(prior, dict):
