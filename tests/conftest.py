@@ -36,6 +36,7 @@ def _no_proxy_no_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     # On GitHub Actions the suite must not append to its own job summary (tests set it to a tmp file).
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.setenv("LANGUAGE", "en")  # a zh_CN shell must not turn the reports Chinese (tests/report/test_i18n.py)
 
 
 @pytest.fixture(autouse=True)

@@ -60,13 +60,22 @@ VersionOpt = Annotated[bool, typer.Option("--version", callback=_show_version, i
                                           help="Show the version and exit.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log what tfkms does (never values).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Log more (still never values).")]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", metavar="[en|zh]", show_default=False,
+    help="Language of the text report (default: LANG / LC_ALL; zh_* gives Chinese).")]
 
 
 @app.callback()
-def _main(version: VersionOpt = False, verbose: VerboseOpt = False, debug: DebugOpt = False) -> None:
+def _main(version: VersionOpt = False, verbose: VerboseOpt = False, debug: DebugOpt = False,
+          lang: LangOpt = None) -> None:
     """tfkms: find KMS resources in Terraform, say what blocks migration, patch what migration changed."""
-    from tfkms import logs
+    from tfkms import i18n, logs
 
+    if lang is not None and lang not in i18n.LANGUAGES:
+        from tfkms.commands.errors import fail
+
+        fail(f"--lang must be one of {', '.join(i18n.LANGUAGES)}, not {lang!r}")
+    i18n.choose(lang)
     logs.setup(2 if debug else 1 if verbose else 0)
 
 

@@ -176,7 +176,7 @@ def _workspace_name(path: Path, root: Root, several: bool) -> str | None:
     parts = path.resolve().parts
     if len(parts) >= 3 and parts[-3] == "terraform.tfstate.d":
         return parts[-2]
-    if path.resolve() == (root.dir.path / "terraform.tfstate").resolve():
+    if path.resolve() == (root.path / "terraform.tfstate").resolve():
         return "default"
     return (path.name.split(".")[0] or None) if several else None
 
@@ -185,12 +185,12 @@ def _disk_workspaces(root: Root) -> dict[str, Path]:
     """The local backend's workspaces, when it has any besides default: terraform.tfstate.d/NAME
     (and terraform.tfstate, the default workspace's)."""
     out: dict[str, Path] = {}
-    spaces = root.dir.path / "terraform.tfstate.d"
+    spaces = root.path / "terraform.tfstate.d"
     if spaces.is_dir():
         for child in sorted(spaces.iterdir()):
             if (child / "terraform.tfstate").is_file():
                 out[child.name] = child / "terraform.tfstate"
-    local = root.dir.path / "terraform.tfstate"
+    local = root.path / "terraform.tfstate"
     if out and local.is_file():
         out["default"] = local
     return out
@@ -238,7 +238,7 @@ def _load_states(project: Project, sources: list[StateSource], problems: list[In
         named.add(root.display)
     for root in project.roots:
         if implicit and root.display not in states:
-            local = root.dir.path / "terraform.tfstate"
+            local = root.path / "terraform.tfstate"
             found = _disk_workspaces(root) or ({"default": local} if local.is_file() else {})
             for workspace, path in found.items():
                 try:
@@ -304,10 +304,10 @@ def _match_root(project: Project, name: str) -> Root | None:
     """ROOT of `--state ROOT=FILE`: as printed (relative to the working directory), as a path, or
     relative to the scanned PATH it lies in (`tfkms fix infra --state .=s.json`)."""
     wanted = name.rstrip("/") or "."
-    exact = [r for r in project.roots if r.display == wanted or r.dir.path.resolve() == Path(wanted).resolve()]
+    exact = [r for r in project.roots if r.display == wanted or r.path.resolve() == Path(wanted).resolve()]
     if exact:
         return exact[0]
-    within = [r for r in project.roots if r.dir.path.resolve() == (r.base / wanted).resolve()]
+    within = [r for r in project.roots if r.path.resolve() == (r.base / wanted).resolve()]
     if len(within) > 1:
         raise TfkmsError(f"--state {name}=...: names a root in several scanned paths "
                          f"({', '.join(r.display for r in within)}); name it as printed")

@@ -18,6 +18,7 @@ from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.analysis.target_readiness import cloud_inventories, target_findings
+from tfkms.analysis.terragrunt_findings import refused_units
 from tfkms.config.instances import ResourceInstance, Root, expand_resource
 from tfkms.config.scan import Project
 from tfkms.config.syntax import Attribute, Block
@@ -90,6 +91,7 @@ def check_project(project: Project, truth: Truth, target: str) -> Result:
         for batch in plan_batches(rc.migratable_keys, rc.secrets):
             batch.root = rc.root.display
             result.batches.append(batch)
+    result.findings.extend(refused_units(project))  # Terragrunt units tfkms cannot judge: TFKMS204
     result.findings.sort(key=lambda f: (f.root or "", f.file or "", f.line or 0, f.rule, f.address or ""))
     # Per region across roots: after the per-resource findings, in region order.
     result.findings.extend(target_findings(result.batches, cloud_inventories(truth), target))

@@ -11,11 +11,13 @@ from tfkms.analysis.fix_generic import add_generic_needs
 from tfkms.analysis.fix_needs import InstanceNeeds, Need, instance_needs
 from tfkms.analysis.fix_sites import SiteBook
 from tfkms.analysis.fix_strategy import FixGroup, FixOptions, plan_edits
+from tfkms.analysis.fix_units import is_unit_group, plan_unit_edits
 from tfkms.analysis.join import Truth, alias_names_for_keys, config_key_reference
 from tfkms.analysis.records import resource_records
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.analysis.state_instances import instances_from_state
+from tfkms.analysis.terragrunt_findings import say_units
 from tfkms.config.instances import ModuleInstance, ResourceInstance, Root, expand_resource
 from tfkms.config.model import ResourceBlock
 from tfkms.config.scan import Project
@@ -61,6 +63,7 @@ def fix_project(project: Project, truth: Truth, options: FixOptions) -> Result:
             _decide(group, options, result, edits_by_file, all_groups, book, written)
     _build_patches(result, edits_by_file)
     _say_outside_edits(result)
+    say_units(project, result)
     # The patch an edit lands in (a file reached through two symlinked roots is one patch).
     patch_of = {id(e): source.display for source, edits in edits_by_file.values() for e in edits}
     for group in all_groups:
@@ -259,7 +262,8 @@ def _decide(group: FixGroup, options: FixOptions, result: Result,
                              Severity.ERROR)
                 result.findings.append(f)
         return
-    plan = plan_edits(group, needs, rotation, options, siblings, book)
+    planner = plan_unit_edits if is_unit_group(group) else plan_edits
+    plan = planner(group, needs, rotation, options, siblings, book)
     edits = build_edits(group, plan, edits_by_file, written)
     before = len(result.findings)
     attached = False

@@ -149,12 +149,30 @@ def _site_edits(site: Site, text: str) -> list[Edit]:
             return [json_edits.replace_value(source, site.attr, value)]
         assert site.block is not None
         return json_edits.insert_attribute(source, site.block, site.name, value)
+    if site.kind == "input":
+        return _input_edits(site, text)
     indent = child_indent(source, site.block) if site.block is not None else ""
     text = indent_multiline(text, indent, source.newline)
     if site.attr is not None:
         return [hcl_edits.replace_value(source, site.attr, text)]
     assert site.block is not None
     return hcl_edits.insert_attribute(source, site.block, site.name, text)
+
+
+def _input_edits(site: Site, text: str) -> list[Edit]:
+    """A Terragrunt unit's `inputs` entry: replaced in place, inserted into the object (aligned as
+    `terraform fmt` / `terragrunt hclfmt` align object items), or a new `inputs = { ... }` at the end
+    of the unit's file. The object is not a block, so the edits carry no block expectation: the
+    re-parse checks them."""
+    from tfkms.patch.layout import child_indent
+
+    source = site.file
+    if site.block is None:
+        return [hcl_edits.append_top_level_block(source, f"inputs = {{\n  {site.name} = {text}\n}}\n")]
+    text = indent_multiline(text, child_indent(source, site.block), source.newline)
+    edits = ([hcl_edits.replace_value(source, site.attr, text)] if site.attr is not None
+             else hcl_edits.insert_attribute(source, site.block, site.name, text))
+    return [Edit(e.file, e.line, e.start, e.end, e.before, e.after) for e in edits]
 
 
 def _variables_file(group: FixGroup) -> SourceFile:

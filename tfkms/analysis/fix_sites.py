@@ -32,10 +32,11 @@ class _Demands:
 @dataclass
 class SiteBook:
     demands: dict[tuple[str, int, str], _Demands] = field(default_factory=dict)
-    resolutions: dict[tuple[str, str], Resolution] = field(default_factory=dict)  # (address, attribute)
+    resolutions: dict[tuple[str, str, str], Resolution] = field(default_factory=dict)  # (root, address, attribute)
 
     def resolution(self, needs: InstanceNeeds, attribute: str) -> Resolution:
-        found = self.resolutions.get((needs.inst.address, attribute))  # the same in every workspace
+        # The same in every workspace; two roots (Terragrunt units of one module) share addresses.
+        found = self.resolutions.get((needs.inst.module.root.display, needs.inst.address, attribute))
         return found if found is not None else resolve(needs.inst, attribute)
 
     def add(self, needs: InstanceNeeds) -> None:
@@ -44,7 +45,7 @@ class SiteBook:
             if needs.inst.resource.attr(attribute) is None:
                 continue
             res = resolve(needs.inst, attribute)
-            self.resolutions[(needs.inst.address, attribute)] = res
+            self.resolutions[(needs.inst.module.root.display, needs.inst.address, attribute)] = res
             if res.site is None or res.site.kind == "resource":
                 continue
             value = wanted[attribute] if attribute in wanted else needs.inst.value(attribute)

@@ -22,7 +22,7 @@ _LITERAL_TEXT = re.compile(r'"[^"$%\\]*"|null')
 class Site:
     """One place a value is written: `name` inside `block` (top level of a tfvars file when None)."""
 
-    kind: str  # resource | tfvars | default | call
+    kind: str  # resource | tfvars | default | call | input (a Terragrunt unit's `inputs` entry)
     file: SourceFile
     block: Block | None
     name: str
@@ -78,6 +78,8 @@ def _resolve_variable(module: ModuleInstance, name: str, attribute: str) -> Reso
     decl = module.dir.variables.get(name)
     if decl is None:
         return Resolution(None, f"var.{name} is not declared in {module.dir.display}")
+    if not module.steps and module.root.unit is not None:
+        return unit_input_resolution(module, name)
     if not module.steps:  # the root: tfvars (the last one setting it wins), else the default
         for source in reversed(module.dir.tfvars):
             found = source.attributes.get(name)
@@ -117,3 +119,25 @@ def _parent(module: ModuleInstance) -> ModuleInstance | None:
 def _short(expr: Expr) -> str:
     text = " ".join(expr.text.split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def unit_input_resolution(module: ModuleInstance, name: str) -> Resolution:
+    """A Terragrunt unit's module: a tfvars file inside the module wins over the unit's inputs
+    (TF_VAR_ environment variables) but is read by every unit running the module, so tfkms does not
+    write it; else the unit's own `inputs` entry (a literal: replaced; none, or only an included
+    parent's: inserted, the child's entry wins), never the shared module's default."""
+    unit = module.root.unit
+    assert unit is not None
+    for source in reversed(module.dir.tfvars):
+        if name in source.attributes:
+            return Resolution(None, f"var.{name} is set in {source.display}, inside the module every unit running it "
+                                    "reads: set it there by hand, or move it to the units' inputs")
+    entry = unit.inputs.get(name)
+    if entry is not None and entry.attr is not None:
+        if is_literal_expr(entry.attr.expr):
+            return Resolution(Site("input", unit.file, unit.inputs_block, name, entry.attr, name))
+        return Resolution(None, f"inputs.{name} = {_short(entry.attr.expr)} ({unit.file.display}:{entry.attr.line}) "
+                                "is an expression tfkms did not write (kept as the team wrote it)")
+    if unit.inputs_block is None and "inputs" in unit.file.attributes:
+        return Resolution(None, f"inputs in {unit.file.display} is an expression tfkms cannot add an entry to")
+    return Resolution(Site("input", unit.file, unit.inputs_block, name, None, name))

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
+from tfkms.i18n import current_language
+
 # What Terraform's alicloud provider reads when a provider block leaves `region` out, in its order.
 REGION_VARIABLES = ("ALIBABA_CLOUD_REGION", "ALICLOUD_REGION")
 
@@ -27,6 +29,7 @@ class Environment:
     default_region: str | None = None
     # GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the job summary (None outside Actions)
     step_summary: str | None = None
+    language: str = "en"  # of the text report: --lang, else LANGUAGE/LC_ALL/LC_MESSAGES/LANG (tfkms.i18n)
 
     @classmethod
     def detect(cls) -> Environment:
@@ -43,6 +46,7 @@ class Environment:
             terminal_width=shutil.get_terminal_size().columns,
             default_region=region_from_environment(os.environ),
             step_summary=os.environ.get("GITHUB_STEP_SUMMARY", "").strip() or None,
+            language=current_language(os.environ),
         )
 
 

@@ -22,7 +22,8 @@ def emit_report(result: Result, report_format: ReportFormat, output: Path | None
 
     to_terminal = output is None
     text = render(result, report_format.value, color=to_terminal and env.colors, width=env.terminal_width,
-                  show_problems=not to_terminal)  # on stdout, input errors go to stderr only (once)
+                  show_problems=not to_terminal,  # on stdout, input errors go to stderr only (once)
+                  language=env.language)
     if output is None:
         env.stdout.write(text)
     else:

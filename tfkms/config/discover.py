@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOCK_FILE = ".terraform.lock.hcl"
+UNIT_FILE = "terragrunt.hcl"  # a Terragrunt unit (tfkms.config.terragrunt)
 
 
 CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")  # .tofu: OpenTofu's own files
@@ -45,6 +46,7 @@ class ConfigDir:
     has_lock_file: bool = False
     has_terraform_dir: bool = False  # .terraform/ (downloaded modules) next to the config
     shadowed: list[str] = field(default_factory=list)  # .tf files a .tofu twin hides (shadowed_by_tofu)
+    has_unit_file: bool = False  # terragrunt.hcl beside (or instead of) the config
 
 
 def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
@@ -74,6 +76,8 @@ def scan_dir(path: Path) -> ConfigDir:
             found.tfvars_files.append(name)
         elif name == LOCK_FILE:
             found.has_lock_file = True
+        elif name == UNIT_FILE:
+            found.has_unit_file = True
     hidden = shadowed_by_tofu(found.config_files)
     if hidden:
         found.shadowed = sorted(hidden)
@@ -97,9 +101,10 @@ def _subdirectories(path: Path) -> list[os.DirEntry[str]]:
     return out
 
 
-def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
+def walk_config_dirs(base: Path, exclude: list[str], units: list[Path] | None = None) -> list[ConfigDir]:
     """Directories holding configuration files (.tf, .tf.json, .tofu, .tofu.json), depth first,
-    sorted; hidden dirs skipped.
+    sorted; hidden dirs skipped (.terraform, .terragrunt-cache: copies, never read). `units`
+    collects the folders holding terragrunt.hcl (sorted), found in the same walk.
 
     Symlinked directories are followed once: a loop never hangs the walk.
     """
@@ -119,6 +124,8 @@ def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
         found = scan_dir(current)
         if found.config_files:
             out.append(found)
+        if found.has_unit_file and units is not None:
+            units.append(current)
         children = sorted(_subdirectories(current), key=lambda e: e.name, reverse=True)
         for entry in children:
             if entry.name.startswith("."):
@@ -129,4 +136,6 @@ def walk_config_dirs(base: Path, exclude: list[str]) -> list[ConfigDir]:
                 continue
             stack.append(child)
     out.sort(key=lambda d: d.path.relative_to(base).as_posix())
+    if units is not None:
+        units.sort(key=lambda p: p.relative_to(base).as_posix())
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfkms.address import UNKNOWN_KEY, format_key
 from tfkms.config.evaluator import evaluate
@@ -15,6 +15,9 @@ from tfkms.config.syntax import Attribute
 from tfkms.config.traversal import traversal_of
 from tfkms.config.values import UNKNOWN, Unknown
 from tfkms.knowledge.versions import ProviderVersion
+
+if TYPE_CHECKING:
+    from tfkms.config.terragrunt import TerragruntUnit
 
 
 @dataclass
@@ -132,10 +135,17 @@ class Root:
     version_line: int | None = None
     modules: list[ModuleInstance] = field(default_factory=list)
     dormant_modules: list[ModuleInstance] = field(default_factory=list)  # calls config expands to no instance
+    # A Terragrunt unit whose module `dir` is: the root is the unit (its display, folder, inputs, state).
+    unit: TerragruntUnit | None = None
 
     @property
     def display(self) -> str:
-        return self.dir.display
+        return self.unit.display if self.unit is not None else self.dir.display
+
+    @property
+    def path(self) -> Path:
+        """The folder the root is run in: the unit's for a Terragrunt unit, else its configuration's."""
+        return self.unit.path if self.unit is not None else self.dir.path
 
     def resource_instances(self, kms_only: bool = True, protected: bool = False) -> Iterator[ResourceInstance]:
         """KMS resource instances; with `protected`, also the other types `fix` protects

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfkms.address import UNKNOWN_KEY
 from tfkms.config.evaluator import evaluate
@@ -16,6 +16,9 @@ from tfkms.config.scope import Deferred, Scope
 from tfkms.config.syntax import Expr
 from tfkms.config.traversal import traversal_of
 from tfkms.config.values import UNKNOWN
+
+if TYPE_CHECKING:
+    from tfkms.config.terragrunt import TerragruntUnit
 
 MAX_MODULE_DEPTH = 32
 
@@ -60,6 +63,15 @@ def _root_scope(module_dir: ModuleDir) -> Scope:
     tfvars = {name: Deferred(partial(evaluate, attr.expr))
               for source in module_dir.tfvars for name, attr in source.attributes.items()}
     return _module_scope(module_dir, tfvars)
+
+
+def _unit_scope(module_dir: ModuleDir, unit: TerragruntUnit) -> Scope:
+    """A Terragrunt unit's module: its `inputs` arrive as TF_VAR_ environment variables, which
+    the module's own tfvars files override (Terraform reads the environment first)."""
+    arguments: dict[str, Any] = {name: entry.value for name, entry in unit.inputs.items()}
+    arguments.update({name: Deferred(partial(evaluate, attr.expr))
+                      for source in module_dir.tfvars for name, attr in source.attributes.items()})
+    return _module_scope(module_dir, arguments)
 
 
 def _child_scope(module_dir: ModuleDir, call: ModuleCall, parent_scope: Scope) -> Scope:
@@ -128,9 +140,10 @@ class ModuleExpander:
         self.loader = loader
         self.default_region = default_region  # the provider's environment default (ALICLOUD_REGION)
 
-    def root(self, module_dir: ModuleDir, base: Path) -> Root:
-        root = Root(dir=module_dir, base=base, modules_json=read_modules_json(module_dir.path))
-        scope = _root_scope(module_dir)
+    def root(self, module_dir: ModuleDir, base: Path, unit: TerragruntUnit | None = None) -> Root:
+        """`unit`: the Terragrunt unit that runs `module_dir` (its inputs set the variables)."""
+        root = Root(dir=module_dir, base=base, modules_json=read_modules_json(module_dir.path), unit=unit)
+        scope = _unit_scope(module_dir, unit) if unit is not None else _root_scope(module_dir)
         top = ModuleInstance(root=root, steps=(), dir=module_dir, scope=scope,
                              providers=_root_providers(module_dir, scope, self.default_region), kinds=(), calls=())
         self.expand(root, top, ())

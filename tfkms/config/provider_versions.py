@@ -14,16 +14,18 @@ def assign_provider_version(root: Root, override: ProviderVersion | None, proble
     if override is not None:
         root.provider_version, root.version_origin = override, "--provider-version"
         return
-    pinned = root.dir.lock_version()
-    if pinned is not None and root.dir.lock_file is not None:
+    # A Terragrunt unit runs terraform init beside its own terragrunt.hcl: its lock file pins the version.
+    lock = root.unit.lock_file if root.unit is not None else root.dir.lock_file
+    pinned = _lock_version(root)
+    if pinned is not None and lock is not None:
         try:
             root.provider_version = ProviderVersion.parse(pinned[0])
         except ValueError:
-            problems.append(InputProblem(root.dir.lock_file.display, pinned[1], None,
+            problems.append(InputProblem(lock.display, pinned[1], None,
                                          f"cannot read provider version {pinned[0]!r}"))
             return
         root.version_origin = "lock file"
-        root.version_file, root.version_line = root.dir.lock_file.display, pinned[1]
+        root.version_file, root.version_line = lock.display, pinned[1]
         return
     constraints = _constraints(root)
     if not constraints:
@@ -49,3 +51,12 @@ def _constraints(root: Root) -> list[VersionConstraint]:
         seen.add(id(module.dir))
         constraints.extend(module.dir.alicloud_constraints)
     return constraints
+
+
+def _lock_version(root: Root) -> tuple[str, int] | None:
+    if root.unit is None:
+        return root.dir.lock_version()
+    from tfkms.config.model import ModuleDir
+
+    # ModuleDir reads the pin; the unit's lock file stands in for the module's.
+    return ModuleDir(path=root.unit.path, display=root.unit.display, lock_file=root.unit.lock_file).lock_version()

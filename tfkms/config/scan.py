@@ -2,7 +2,7 @@
 in parallel), load module directories, then build one Root per directory no other calls."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from tfkms.config.model import ModuleDir
 from tfkms.config.modules import ModuleExpander, local_call_target
 from tfkms.config.prefilter import DirBytes, read_dir, relevant_dirs, side_files
 from tfkms.config.provider_versions import assign_provider_version
+from tfkms.config.terragrunt import TerragruntUnit
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
 from tfkms.knowledge.versions import ProviderVersion
 
@@ -30,6 +31,7 @@ class Project:
     problems: list[InputProblem]
     loader_by_base: dict[Path, Loader]
     display_base: Path  # every display (file, root) is relative to it: see loader.display_base
+    units: list[TerragruntUnit] = field(default_factory=list)  # Terragrunt units read (refused ones too)
 
 
 def build_project(paths: list[Path], exclude: list[str], provider_version: ProviderVersion | None = None,
@@ -41,9 +43,10 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     # parallel is imported here, not at the top: multiprocessing is only needed once a scan runs.
     from tfkms.config.parallel import ParsePool, default_workers
 
-    walked = [(base, walk_config_dirs(base, exclude)) for base in paths]
+    unit_dirs: dict[Path, list[Path]] = {base: [] for base in paths}  # Terragrunt units, found in the walk
+    walked = [(base, walk_config_dirs(base, exclude, unit_dirs[base])) for base in paths]
     for base, found in walked:  # a typo'd path or an empty checkout must not read as "ready"
-        if not any(d.config_files for d in found):
+        if not any(d.config_files for d in found) and not unit_dirs[base]:
             raise TfkmsError(f"no Terraform files (.tf, .tf.json, .tofu, .tofu.json) under {base}")
     size = workers if workers is not None else default_workers()
     big = sum(len(found) for _, found in walked) >= EARLY_POOL_DIRS
@@ -52,7 +55,8 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
     leads = display_leads(paths, base)
     loaders = {path: Loader(path, leads[path]) for path, _ in walked}
     try:
-        return _build(walked, loaders, base, provider_version, cache, workers, prefilter, pool, default_region)
+        return _build(walked, loaders, base, provider_version, cache, workers, prefilter, pool, default_region,
+                      unit_dirs)
     finally:
         if pool is not None:
             pool.close()
@@ -61,8 +65,9 @@ def build_project(paths: list[Path], exclude: list[str], provider_version: Provi
 def _build(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loader], shown_from: Path,
            provider_version: ProviderVersion | None,
            cache: ParseCache | None, workers: int | None, prefilter: bool, pool: ParsePool | None,
-           default_region: str | None = None) -> Project:
+           default_region: str | None = None, unit_dirs: dict[Path, list[Path]] | None = None) -> Project:
     from tfkms.config.parallel import parse_files, store_parsed
+    from tfkms.config.terragrunt_scan import read_units
 
     problems: list[InputProblem] = []
     selected, jobs = _read(walked, loaders, prefilter, problems)
@@ -80,7 +85,9 @@ def _build(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loade
         candidates.append((base, module_dir))
         called.update(target for call in module_dir.module_calls.values()
                       if (target := local_call_target(module_dir, call)) is not None)
-    for _, module_dir in candidates:
+    units, unit_modules = read_units(unit_dirs or {}, loaders, problems)
+    called.update(module_dir.path.resolve() for _, _, module_dir in unit_modules)  # the units' configuration
+    for _, module_dir in candidates + [(base, module_dir) for base, _, module_dir in unit_modules]:
         redact_fed(module_dir.files)  # before caching: no value a secret reads is ever stored
         redact_tfvars(module_dir.tfvars, module_dir.files)
     store_parsed(cache, [j for j in jobs if j.path in fresh], fresh)
@@ -92,12 +99,18 @@ def _build(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loade
         assign_provider_version(root, provider_version, problems)
         _refuse_invalid(root)
         roots.append(root)
+    for base, unit, module_dir in unit_modules:
+        root = ModuleExpander(loaders[base], default_region).root(module_dir, base, unit)
+        assign_provider_version(root, provider_version, problems)
+        _refuse_invalid(root)
+        roots.append(root)
     for loader in loaders.values():
         problems.extend(loader.all_problems())
     log.info("%d root(s): %s", len(roots), ", ".join(r.display for r in roots) or "none")
     for root in roots:
         log.debug("root %s: alicloud provider %s (%s)", root.display, root.provider_version, root.version_origin)
-    return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders, display_base=shown_from)
+    return Project(roots=roots, problems=_dedupe(problems), loader_by_base=loaders, display_base=shown_from,
+                   units=units)
 
 
 def _read(walked: list[tuple[Path, list[ConfigDir]]], loaders: dict[Path, Loader], prefilter: bool,

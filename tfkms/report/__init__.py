@@ -12,12 +12,13 @@ FORMATS = ("text", "json", "markdown", "sarif", "github", "gitlab", "html")
 
 
 def render(result: Result, fmt: str, *, color: bool = False, width: int | None = None,
-           show_problems: bool = True) -> str:
+           show_problems: bool = True, language: str = "en") -> str:
     """`width`: the terminal's (text only); `show_problems`: False when the command prints input
-    problems on stderr itself (text only: each error once)."""
+    problems on stderr itself (text only: each error once); `language`: en or zh (text only: machine
+    formats never change with the language)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"tfkms.report.{fmt}_report")
     if fmt == "text":
-        return module.render(result, color=color, width=width, show_problems=show_problems)
+        return module.render(result, color=color, width=width, show_problems=show_problems, language=language)
     return module.render(result)

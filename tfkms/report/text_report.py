@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 
 from tfkms.analysis.result import Finding, Result
 from tfkms.analysis.rules import RULES
+from tfkms.i18n import Translate, english, translation
 from tfkms.status import ExitStatus
 
 _STYLE = {"error": "1;31", "warning": "33", "info": "36"}  # SGR codes
@@ -21,9 +23,13 @@ DEFAULT_WIDTH = 100
 MIN_WIDTH = 40
 
 
-def render(result: Result, color: bool = False, width: int | None = None, show_problems: bool = True) -> str:
-    """`show_problems`: list input problems here too (off when the command prints them on stderr)."""
+def render(result: Result, color: bool = False, width: int | None = None, show_problems: bool = True,
+           language: str = "en") -> str:
+    """`show_problems`: list input problems here too (off when the command prints them on stderr);
+    `language`: en, or zh (tfkms.i18n: the report's own words in Chinese, finding messages led by
+    their rule's title in Chinese)."""
     width = max(MIN_WIDTH, width or DEFAULT_WIDTH)
+    _ = translation(language)
     paint = _Painter(color)
     out: list[str] = []
     for patch in result.patches:
@@ -38,44 +44,51 @@ def render(result: Result, color: bool = False, width: int | None = None, show_p
             out.append(paint(f"{root}/" if root != "." else "./", "1"))
         indent = "  " if len(roots) > 1 else ""
         for finding in (f for f in shown if (f.root or ".") == root):
-            out += _finding_lines(finding, result.command, indent, width, paint)
+            out += _finding_lines(finding, result.command, indent, width, paint, _)
     if shown:
         out.append("")
-    out += _batches(result, width)
+    out += _batches(result, width, _)
     hints = sorted({(f.rule, f.hint or (RULES[f.rule].help if f.rule in RULES else "")) for f in shown
                     if f.needs_action})
     if hints:
-        out.append(paint("hints:", "1"))
+        out.append(paint(_("hints:"), "1"))
         for rule, hint in hints:
             if hint:
-                out += _wrap(f"{rule}  {_printable(hint)}", width, "  ", "            ")
+                out += _wrap(f"{rule}  {_printable(_(hint))}", width, "  ", "            ")
         out.append("")
     if show_problems:
         for problem in result.problems:
-            out += _wrap(paint("error: ", "1;31") + _printable(problem.render()), width, "", "  ")
-    out += [line.replace("\u00a0", " ") for line in _wrap(_summary_for_wrapping(result), width, "", "  ")]
-    out += _wrap(verdict_line(result), width, "", "  ")
+            out += _wrap(paint(_("error: "), "1;31") + _printable(problem.render()), width, "", "  ")
+    out += [line.replace("\u00a0", " ") for line in _wrap(_summary_for_wrapping(result, _), width, "", "  ")]
+    out += _wrap(verdict_line(result, _), width, "", "  ")
     return "\n".join(out) + "\n"
 
 
-def _finding_lines(f: Finding, command: str, indent: str, width: int, paint: _Painter) -> list[str]:
-    severity = _printable(_severity(f))
+def _finding_lines(f: Finding, command: str, indent: str, width: int, paint: _Painter,
+                   _: Translate = english) -> list[str]:
+    severity = _printable(_severity(f, _))
     head = "  ".join(part for part in (_printable(_location(f)), paint(f.rule, _STYLE.get(f.severity.value, "")),
                                        severity, _printable(f.address or "")) if part)
     lines = _wrap(head, width, indent, indent + "    ")
-    lines += _wrap(_printable(f.message), width, indent + "    ", indent + "    ")
+    message = f.message
+    if _ is not english and f.rule in RULES:  # the message is English: its rule's title says it first
+        message = _("{title}: {message}").format(title=_(RULES[f.rule].title), message=message)
+    lines += _wrap(_printable(message), width, indent + "    ", indent + "    ")
     if command == "fix" and (f.strategy or f.reason):
         lines += _wrap("→ " + _printable(_decision(f)), width, indent + "    ", indent + "      ")
     return lines
 
 
-def _batches(result: Result, width: int) -> list[str]:
+def _batches(result: Result, width: int, _: Translate = english) -> list[str]:
     if not result.batches:
         return []
-    out = ["Migration batches (at most 50 keys and 50 secrets each, secrets with or after their key):"]
+    out = _wrap(_("Migration batches (at most 50 keys and 50 secrets each, secrets with or after their key):"),
+                width, "", "  ")
     for b in result.batches:
         where = f"{b.root}, {b.region}" if b.root and b.root != "." else b.region
-        out += _wrap(f"{where} batch {b.number}: {len(b.keys)} key(s), {len(b.secrets)} secret(s)", width, "  ", "    ")
+        line = _("{where} batch {number}: {keys} key(s), {secrets} secret(s)").format(
+            where=where, number=b.number, keys=len(b.keys), secrets=len(b.secrets))
+        out += _wrap(line, width, "  ", "    ")
         if result.options.get("batches"):
             for address in b.keys + b.secrets:
                 out += _wrap(address, width, "    ", "      ")
@@ -90,18 +103,68 @@ def _printable(text: str) -> str:
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     """Wrapped to `width` (colour codes do not count); long words (paths, addresses) break too."""
     visible = _Painter.strip(text)
-    if len(first) + len(visible) <= width:
+    if len(first) + _columns(visible) <= width:
         return [first + text]
+    if any(_wide(c) for c in visible):
+        return _wrap_wide(visible, width, first, rest)
     return textwrap.wrap(visible, width=width, initial_indent=first, subsequent_indent=rest,
                          break_long_words=True, break_on_hyphens=False) or [first]
 
 
-def _severity(f: Finding) -> str:
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")  # two columns on a terminal
+
+
+def _columns(text: str) -> int:
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def _wrap_wide(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Chinese has no spaces to break at, and each of its characters takes two columns: lines are
+    filled by columns, breaking at spaces or between wide characters (a word too long breaks too)."""
+    lines: list[str] = []
+    line, gap = first, ""
+    for token in _tokens(text):
+        if token.isspace():
+            gap = token if line.strip() else ""  # kept as written ("  " between columns), dropped at a break
+            continue
+        if _columns(line) + len(gap) + _columns(token) <= width:
+            line, gap = line + gap + token, ""
+            continue
+        gap = ""
+        if line.strip():
+            lines.append(line)
+            line = rest
+        while _columns(line) + _columns(token) > width and len(token) > 1:  # a word wider than a line
+            room = max(1, width - _columns(line))
+            lines.append(line + token[:room])
+            line, token = rest, token[room:]
+        line += token
+    if line.strip():
+        lines.append(line)
+    return lines or [first]
+
+
+def _tokens(text: str) -> list[str]:
+    """Words of narrow characters, single wide characters, and runs of spaces."""
+    out: list[str] = []
+    for char in text:
+        kind = "space" if char.isspace() else "wide" if _wide(char) else "narrow"
+        if out and kind != "wide" and (out[-1].isspace() if kind == "space" else
+                                       not out[-1].isspace() and not _wide(out[-1][-1])):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _severity(f: Finding, _: Translate = english) -> str:
+    level = _(f.severity.value)
     if f.suppressed:
-        return f"{f.severity.value} (suppressed: {f.suppressed})"
+        return _("{severity} (suppressed: {reason})").format(severity=level, reason=f.suppressed)
     if f.resolved:
-        return f"{f.severity.value}, fixed"
-    return f.severity.value
+        return _("{severity}, fixed").format(severity=level)
+    return level
 
 
 def _location(f: Finding) -> str:
@@ -121,79 +184,88 @@ def _keep_together(part: str) -> str:
     return part.replace(" ", "\u00a0")
 
 
-def summary_line(result: Result) -> str:
+def _summary_parts(result: Result, _: Translate) -> tuple[str, list[str]]:
     s = result.summary()
-    parts = [f"{s['resources']} KMS resource(s)", f"{s['error']} error(s)", f"{s['warning']} warning(s)",
-             f"{s['info']} info"]
+    parts = [_("{count} KMS resource(s)").format(count=s["resources"]), _("{count} error(s)").format(count=s["error"]),
+             _("{count} warning(s)").format(count=s["warning"]), _("{count} info").format(count=s["info"])]
     if s["suppressed"]:
-        parts.append(f"{s['suppressed']} suppressed")
+        parts.append(_("{count} suppressed").format(count=s["suppressed"]))
     if s["resolved"]:
-        parts.append(f"{s['resolved']} fixed")
+        parts.append(_("{count} fixed").format(count=s["resolved"]))
     if result.command == "fix":
         written = sum(1 for p in result.patches if p.written)
-        parts.append(f"{written} file(s) written" if written else f"{len(result.patches)} file(s) to change")
+        parts.append(_("{count} file(s) written").format(count=written) if written
+                     else _("{count} file(s) to change").format(count=len(result.patches)))
     if result.problems:
-        parts.append(f"{len(result.problems)} input error(s)")
+        parts.append(_("{count} input error(s)").format(count=len(result.problems)))
     status = {0: "ready", 1: "failed", 2: "action needed"}[int(result.exit_status())]
     if result.command == "fix":
         status = {0: "nothing to do", 1: "failed", 2: "action needed"}[int(result.exit_status())]
-    return f"tfkms {result.command}: {status}: " + ", ".join(parts)
+    return _(status), parts
 
 
-def _summary_for_wrapping(result: Result) -> str:
-    head, _, counts = summary_line(result).partition(": ")
-    status, _, parts = counts.partition(": ")
-    return f"{head}: {status}: " + ", ".join(_keep_together(p) for p in parts.split(", "))
+def summary_line(result: Result, _: Translate = english) -> str:
+    status, parts = _summary_parts(result, _)
+    return _("tfkms {command}: {status}: {parts}").format(command=result.command, status=status,
+                                                           parts=_(", ").join(parts))
+
+
+def _summary_for_wrapping(result: Result, _: Translate = english) -> str:
+    status, parts = _summary_parts(result, _)
+    return _("tfkms {command}: {status}: {parts}").format(
+        command=result.command, status=status, parts=_(", ").join(_keep_together(p) for p in parts))
 
 
 # Rules whose finding means the next plan destroys or replaces the resource.
 DESTRUCTIVE_RULES = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS209", "TFKMS300"})
 
 
-def verdict_line(result: Result) -> str:
+def verdict_line(result: Result, _: Translate = english) -> str:
     """The last line: what happens next, and what to do about it."""
     status = result.exit_status()
     pending = [f for f in result.findings if f.needs_action]
     at_risk = sorted({f.address or "" for f in pending if f.rule in DESTRUCTIVE_RULES})
     humans = [f for f in pending if f.rule == "TFKMS204"]
     if result.problems and status is ExitStatus.ERROR:
-        return (f"fix the {len(result.problems)} input error(s) above and run again; "
-                "nothing was judged or written for the files they name")
+        return _("fix the {count} input error(s) above and run again; nothing was judged or written for the "
+                 "files they name").format(count=len(result.problems))
     if result.command == "fix":
         written = [p for p in result.patches if p.written]
         left = len(result.pending_patches)
         if written:
-            rest = ("nothing left to do" if status is ExitStatus.OK else
-                    f"{len(humans)} finding(s) need a human (TFKMS204)" if humans else
-                    f"{len(pending)} finding(s) still need action")
-            return f"patched {len(written)} file(s); {rest}"
+            rest = (_("nothing left to do") if status is ExitStatus.OK else
+                    _("{count} finding(s) need a human (TFKMS204)").format(count=len(humans)) if humans else
+                    _("{count} finding(s) still need action").format(count=len(pending)))
+            return _("patched {count} file(s); {rest}").format(count=len(written), rest=rest)
         if left:
-            risk = (f"{len(at_risk)} KMS resource(s) would be replaced or destroyed by the next plan; "
-                    if at_risk else "")
-            return f"{risk}run with --write to patch {left} file(s)"
+            risk = (_("{count} KMS resource(s) would be replaced or destroyed by the next plan; ").format(
+                count=len(at_risk)) if at_risk else "")
+            return _("{risk}run with --write to patch {count} file(s)").format(risk=risk, count=left)
         if humans:
-            return f"{len(humans)} finding(s) need a human (TFKMS204): the messages say what to change"
-        return "nothing to do: the next plan destroys no KMS resource tfkms can see"
+            return _("{count} finding(s) need a human (TFKMS204): the messages say what to change").format(
+                count=len(humans))
+        return _("nothing to do: the next plan destroys no KMS resource tfkms can see")
     if result.command in ("guard", "verify"):
-        return ("do not apply: the plan destroys KMS resources (run tfkms fix, then plan again)"
-                if status is not ExitStatus.OK else "safe to apply: the plan destroys no KMS key or secret")
+        return (_("do not apply: the plan destroys KMS resources (run tfkms fix, then plan again)")
+                if status is not ExitStatus.OK else _("safe to apply: the plan destroys no KMS key or secret"))
     if result.command == "check":
-        return _check_verdict(result, pending)
+        return _check_verdict(result, pending, _)
     if status is ExitStatus.OK:
-        return "clean: no drift"
-    return f"{len(pending)} finding(s) need action"
+        return _("clean: no drift")
+    return _("{count} finding(s) need action").format(count=len(pending))
 
 
-def _check_verdict(result: Result, pending: list[Finding]) -> str:
+def _check_verdict(result: Result, pending: list[Finding], _: Translate = english) -> str:
     progress = result.options.get("migration")
     counts: dict[str, int] = progress if isinstance(progress, dict) else {}
     judged, migrated = counts.get("judged", 0), counts.get("migrated", 0)
     if judged and migrated == judged:
-        return f"all {judged} KMS keys and secrets are migrated: run tfkms fix with the post-migration state"
-    done = f" ({migrated} already migrated: run tfkms fix for them)" if migrated else ""
+        return _("all {count} KMS keys and secrets are migrated: run tfkms fix with the post-migration "
+                 "state").format(count=judged)
+    done = _(" ({count} already migrated: run tfkms fix for them)").format(count=migrated) if migrated else ""
     if not pending:
-        return f"ready: nothing blocks the migration{done}"
-    return f"{len(pending)} finding(s) need action before the migration{done}"
+        return _("ready: nothing blocks the migration{done}").format(done=done)
+    return _("{count} finding(s) need action before the migration{done}").format(count=len(pending), done=done)
 
 
 class _Painter:
