@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 from tfkms.address import without_keys
 from tfkms.analysis.result import Finding, ResourceRecord, Result
-from tfkms.analysis.rules import Severity
+from tfkms.analysis.rules import DESTRUCTIVE_RULES, Severity
 from tfkms.errors import InputFileError, InputProblem
-from tfkms.report.text_report import DESTRUCTIVE_RULES
 from tfkms.status import ExitStatus
 
 MIGRATING_TYPES = frozenset({"alicloud_kms_key", "alicloud_kms_secret"})

@@ -396,3 +396,43 @@ def test_terragrunt_functions_are_evaluated_in_the_units_context(tmp_path: Path)
     for unknown in ('get_env("SOURCE")', '"${local.base}/kms"', "dependency.x.outputs.source",
                     'read_terragrunt_config("a.hcl")', '"${get_parent_terragrunt_dir()}"'):
         assert evaluate_text(unknown, unit, None) is None, unknown
+
+
+INNER_TF = '''variable "name" {
+  type = string
+}
+
+resource "alicloud_kms_key" "inner" {
+  description = "${var.name} inner"
+}
+'''
+
+
+def test_a_resource_in_a_module_the_units_module_calls_is_never_pinned(tmp_path: Path, terraform: Terraform,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """modules/kms calls ./inner: the call site is in the module every unit runs, so a value there (a
+    literal, or one threaded to that call) would pin staging to prod's instance. ignore_changes keeps
+    both units' plans; before this, the inner variable was added but no call site passed it."""
+    top = _build(tmp_path / "repo")
+    (top / "modules" / "kms" / "inner").mkdir()
+    (top / "modules" / "kms" / "inner" / "main.tf").write_text(INNER_TF)
+    with (top / "modules" / "kms" / "main.tf").open("a") as module:
+        module.write('\nmodule "inner" {\n  source = "./inner"\n  name   = var.name\n}\n')
+    states = _states(top)
+    for unit, instance in (("prod", PROD_INSTANCE), ("staging", None)):
+        state = json.loads((top / f"{unit}.tfstate").read_text())
+        key = json.loads(json.dumps(next(r for r in state["resources"] if r["type"] == "alicloud_kms_key")))
+        key.update(module="module.inner", name="inner")
+        key["instances"][0]["attributes"].update(id=f"key-inner-{unit}", description=f"{unit} inner",
+                                                  dkms_instance_id=instance or "")
+        state["resources"].append(key)
+        (top / f"{unit}.tfstate").write_text(json.dumps(state))
+    code, out = _cli(top, monkeypatch, "fix", "live", *states, "--write", "--format", "json")
+    inner = [f for f in json.loads(out)["findings"] if f["address"] == "module.inner.alicloud_kms_key.inner"
+             and f["rule"] == "TFKMS200"]
+    assert [f["strategy"] for f in inner] == ["ignore-changes"] and "shared by every unit" in inner[0]["reason"]
+    assert "ignore_changes = [dkms_instance_id]" in (top / "modules" / "kms" / "inner" / "main.tf").read_text()
+    assert PROD_INSTANCE not in (top / "modules" / "kms" / "main.tf").read_text()
+    planned = _plan_units(terraform, top, tmp_path, "after")
+    for unit, plan in planned.items():
+        assert plan.ok and not plan.destroyed_kms(), f"{unit}\n{plan.describe()}"

@@ -91,6 +91,11 @@ def plan_edits(group: FixGroup, needs: list[Need], rotation: list[str], options:
             if _settled(plan, attribute, value, why):
                 continue
             ignore_reason = why
+        elif attribute == "dkms_instance_id" and _below_a_unit(group):
+            # Its module, and the call site, lie in the module every unit runs: a value there (a literal,
+            # or one threaded to that call) would pin every unit to this one's instance.
+            ignore_reason = ("the resource is in a module that a Terragrunt unit's module calls: that module and "
+                             "its call site are shared by every unit running it, so no value is written there")
         else:
             value, why = _value_for(group, attribute, iterated, shared)
             if _settled(plan, attribute, value, why):
@@ -228,6 +233,12 @@ def _outside_scan(group: FixGroup) -> str | None:
         return None
     display = module.dir.display
     return display if display == ".." or display.startswith(("../", "/")) else None
+
+
+def _below_a_unit(group: FixGroup) -> bool:
+    """The resource sits in a module that a Terragrunt unit's module calls (fix_units threads only
+    from the unit's module itself)."""
+    return any(i.module.root.unit is not None and i.module.steps for i in group.instances)
 
 
 def _can_thread(group: FixGroup) -> bool:

@@ -124,3 +124,6 @@ _RULES = [
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
+# Rules whose finding means the next plan destroys or replaces the resource (the verdict's "would be
+# replaced or destroyed", the org view's "would destroy", GitLab's blocker).
+DESTRUCTIVE_RULES = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS209", "TFKMS300"})

@@ -20,10 +20,10 @@ import json
 from pathlib import Path, PurePosixPath
 
 from tfkms.analysis.result import Finding, Result
+from tfkms.analysis.rules import DESTRUCTIVE_RULES as DESTROY_RISK_RULES
 from tfkms.analysis.rules import RULES, Severity
 from tfkms.errors import InputProblem
 from tfkms.report.sarif_report import INPUT_ERROR_RULE, finding_fingerprints
-from tfkms.report.text_report import DESTRUCTIVE_RULES as DESTROY_RISK_RULES
 
 SEVERITIES = ("info", "minor", "major", "critical", "blocker")
 _BY_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}

@@ -12,7 +12,7 @@ import textwrap
 import unicodedata
 
 from tfkms.analysis.result import Finding, Result
-from tfkms.analysis.rules import RULES
+from tfkms.analysis.rules import DESTRUCTIVE_RULES, RULES
 from tfkms.i18n import Translate, english, translation
 from tfkms.status import ExitStatus
 
@@ -216,8 +216,6 @@ def _summary_for_wrapping(result: Result, _: Translate = english) -> str:
         command=result.command, status=status, parts=_(", ").join(_keep_together(p) for p in parts))
 
 
-# Rules whose finding means the next plan destroys or replaces the resource.
-DESTRUCTIVE_RULES = frozenset({"TFKMS200", "TFKMS201", "TFKMS202", "TFKMS203", "TFKMS209", "TFKMS300"})
 
 
 def verdict_line(result: Result, _: Translate = english) -> str:
