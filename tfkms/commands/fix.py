@@ -23,8 +23,7 @@ from tfkms.commands.options import (
     ProviderVersionOpt,
     RegionOpt,
     StateOpt,
-    Strategy,
-    parse_choice,
+    fix_options,
     report_format,
     scan_options,
     truth_options,
@@ -60,16 +59,12 @@ def fix(
     config: ConfigOpt = None,
 ) -> None:
     """After migrating: patch the configuration so the next plan destroys nothing."""
-    from tfkms.analysis.fix import FixOptions
     from tfkms.services import run_fix
 
-    chosen = None if strategy is None else parse_choice(
-        Strategy, strategy, "--strategy must be auto, instance-id or ignore-changes")
+    options = fix_options(strategy, ignore_rotation)
     env = Environment.detect()
-    # strategy None: the settings file decides, else auto
-    fix_options = FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
     result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config, env),
                           truth_options(state, inventory, live, region, endpoint, profile, env, insecure_http,
                                         timeout),
-                          fix_options, write=write)
+                          options, write=write)
     exit_with(emit_report(result, report_format(fmt), output, env))

@@ -24,8 +24,7 @@ from tfkms.commands.options import (
     ProviderVersionOpt,
     RegionOpt,
     StateOpt,
-    Strategy,
-    parse_choice,
+    fix_options,
     scan_options,
     truth_options,
 )
@@ -65,13 +64,10 @@ def _analyse(paths: list[Path], strategy: str | None, ignore_rotation: bool, exc
              endpoint: str | None, insecure_http: bool, timeout: float | None, profile: str | None,
              provider_version: str | None, no_cache: bool, config: Path | None) -> Result:
     """`tfkms fix` without writing; input problems stop the run before GitHub is touched."""
-    from tfkms.analysis.fix import FixOptions
     from tfkms.services import run_fix
 
-    chosen = None if strategy is None else parse_choice(
-        Strategy, strategy, "--strategy must be auto, instance-id or ignore-changes")
+    options = fix_options(strategy, ignore_rotation)
     env = Environment.detect()
-    options = FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
     result = call_service(run_fix, scan_options(paths, exclude, provider_version, no_cache, config, env),
                           truth_options(state, inventory, live, region, endpoint, profile, env, insecure_http,
                                         timeout), options, write=False)

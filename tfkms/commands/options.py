@@ -15,6 +15,7 @@ import typer
 from tfkms.commands.errors import fail
 
 if TYPE_CHECKING:
+    from tfkms.analysis.fix import FixOptions
     from tfkms.commands.environment import Environment
     from tfkms.services import ScanOptions, StateSource, TruthOptions
 
@@ -130,6 +131,15 @@ def truth_options(state: list[str] | None, inventory: Path | None, live: bool, r
     if timeout is not None:
         options.live_timeout_s = live_timeout(timeout)
     return options
+
+
+def fix_options(strategy: str | None, ignore_rotation: bool) -> FixOptions:
+    """--strategy (None: the settings file decides, else auto) and --ignore-rotation of fix and github."""
+    from tfkms.analysis.fix import FixOptions
+
+    chosen = None if strategy is None else parse_choice(
+        Strategy, strategy, "--strategy must be auto, instance-id or ignore-changes")
+    return FixOptions(strategy=None if chosen is None else chosen.value, ignore_rotation=ignore_rotation)
 
 
 def live_timeout(seconds: float) -> float | None:

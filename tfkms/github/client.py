@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfkms.errors import TfkmsError
+from tfkms.hosts import is_loopback
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -57,7 +58,7 @@ class GitHubClient:
         host = urllib.parse.urlsplit(self.base).hostname or ""
         # loopback stays loopback: a proxy from the environment must not see a local fake's traffic
         handlers: list[urllib.request.BaseHandler] = [_SameHostRedirects(self.base)]
-        if _is_loopback(host):
+        if is_loopback(host):
             handlers.append(urllib.request.ProxyHandler({}))
         self._opener = urllib.request.build_opener(*handlers)
 
@@ -172,15 +173,11 @@ def _next_link(link: str, base: str) -> str | None:
     return url
 
 
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _checked_base(api_url: str) -> str:
     parts = urllib.parse.urlsplit(api_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TfkmsError(f"--api-url {api_url!r}: expected https://HOST[/PATH]")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise TfkmsError(f"--api-url {api_url!r}: plain HTTP to a host that is not loopback would send the "
                          "token unencrypted; use https://")
     return api_url.strip().rstrip("/")

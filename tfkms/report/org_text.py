@@ -3,10 +3,9 @@ region under it, the findings by rule, the errors, the verdict last. Width-aware
 no line is wider than the terminal (narrow terminals get one wrapped paragraph per repo instead)."""
 from __future__ import annotations
 
-import textwrap
-
 from tfkms.analysis.rules import RULES
 from tfkms.org_view import OrgView, Tally
+from tfkms.report.text_report import printable, wrap
 from tfkms.status import ExitStatus
 
 DEFAULT_WIDTH = 100
@@ -24,9 +23,9 @@ def render(view: OrgView, width: int | None = None) -> str:
     totals = view.totals
     rows: list[tuple[str, Tally]] = []
     for repo in repos:
-        rows.append((_printable(repo.name), repo.tally))
+        rows.append((printable(repo.name), repo.tally))
         if len(repo.regions) > 1:  # a repo in one region: its row says it all
-            rows += [("  " + _printable(name), tally) for name, tally in sorted(repo.regions.items())]
+            rows += [("  " + printable(name), tally) for name, tally in sorted(repo.regions.items())]
     out = _table(rows, totals, width) or _paragraphs(rows, totals, width)
     out.append("")
     if totals.by_rule:
@@ -34,12 +33,12 @@ def render(view: OrgView, width: int | None = None) -> str:
         for rule, count in sorted(totals.by_rule.items()):
             in_repos = sum(1 for r in repos if rule in r.tally.by_rule)
             title = RULES[rule].title if rule in RULES else ""
-            out += _wrap(f"{rule}  {count} in {in_repos} repo(s)  {title}", width, "  ", "            ")
+            out += wrap(f"{rule}  {count} in {in_repos} repo(s)  {title}", width, "  ", "            ")
         out.append("")
     for repo in repos:
         for error in repo.errors:
-            out += _wrap(f"error: {_printable(repo.name)}: {_printable(error)}", width, "", "  ")
-    out += _wrap(_verdict(view, totals), width, "", "  ")
+            out += wrap(f"error: {printable(repo.name)}: {printable(error)}", width, "", "  ")
+    out += wrap(_verdict(view, totals), width, "", "  ")
     return "\n".join(out) + "\n"
 
 
@@ -71,7 +70,7 @@ def _paragraphs(rows: list[tuple[str, Tally]], totals: Tally, width: int) -> lis
         # Narrow terminal: only the counts that are not zero (resources always).
         parts = ", ".join(f"{getattr(tally, c[0])} {c[1]}" for n, c in enumerate(_COLUMNS)
                           if n == 0 or getattr(tally, c[0]))
-        out += _wrap(f"{name.strip()}: {parts}", width, indent, indent + "    ")
+        out += wrap(f"{name.strip()}: {parts}", width, indent, indent + "    ")
     return out
 
 
@@ -87,15 +86,3 @@ def _verdict(view: OrgView, totals: Tally) -> str:
         needing = sum(1 for r in view.repos.values() if r.tally.needs_action)
         return f"{head}: action needed in {needing} repo(s) ({totals.destroying} would destroy a resource)"
     return f"{head}: nothing needs action"
-
-
-def _printable(text: str) -> str:
-    """A control character from a hostile report never reaches the terminal raw."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
-def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    if len(first) + len(text) <= width:
-        return [first + text]
-    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
-                         break_long_words=True, break_on_hyphens=False) or [first]

@@ -54,53 +54,53 @@ def render(result: Result, color: bool = False, width: int | None = None, show_p
         out.append(paint(_("hints:"), "1"))
         for rule, hint in hints:
             if hint:
-                out += _wrap(f"{rule}  {_printable(_(hint))}", width, "  ", "            ")
+                out += wrap(f"{rule}  {printable(_(hint))}", width, "  ", "            ")
         out.append("")
     if show_problems:
         for problem in result.problems:
-            out += _wrap(paint(_("error: "), "1;31") + _printable(problem.render()), width, "", "  ")
-    out += [line.replace("\u00a0", " ") for line in _wrap(_summary_for_wrapping(result, _), width, "", "  ")]
-    out += _wrap(verdict_line(result, _), width, "", "  ")
+            out += wrap(paint(_("error: "), "1;31") + printable(problem.render()), width, "", "  ")
+    out += [line.replace("\u00a0", " ") for line in wrap(_summary_for_wrapping(result, _), width, "", "  ")]
+    out += wrap(verdict_line(result, _), width, "", "  ")
     return "\n".join(out) + "\n"
 
 
 def _finding_lines(f: Finding, command: str, indent: str, width: int, paint: _Painter,
                    _: Translate = english) -> list[str]:
-    severity = _printable(_severity(f, _))
-    head = "  ".join(part for part in (_printable(_location(f)), paint(f.rule, _STYLE.get(f.severity.value, "")),
-                                       severity, _printable(f.address or "")) if part)
-    lines = _wrap(head, width, indent, indent + "    ")
+    severity = printable(_severity(f, _))
+    head = "  ".join(part for part in (printable(_location(f)), paint(f.rule, _STYLE.get(f.severity.value, "")),
+                                       severity, printable(f.address or "")) if part)
+    lines = wrap(head, width, indent, indent + "    ")
     message = f.message
     if _ is not english and f.rule in RULES:  # the message is English: its rule's title says it first
         message = _("{title}: {message}").format(title=_(RULES[f.rule].title), message=message)
-    lines += _wrap(_printable(message), width, indent + "    ", indent + "    ")
+    lines += wrap(printable(message), width, indent + "    ", indent + "    ")
     if command == "fix" and (f.strategy or f.reason):
-        lines += _wrap("→ " + _printable(_decision(f)), width, indent + "    ", indent + "      ")
+        lines += wrap("→ " + printable(_decision(f)), width, indent + "    ", indent + "      ")
     return lines
 
 
 def _batches(result: Result, width: int, _: Translate = english) -> list[str]:
     if not result.batches:
         return []
-    out = _wrap(_("Migration batches (at most 50 keys and 50 secrets each, secrets with or after their key):"),
+    out = wrap(_("Migration batches (at most 50 keys and 50 secrets each, secrets with or after their key):"),
                 width, "", "  ")
     for b in result.batches:
         where = f"{b.root}, {b.region}" if b.root and b.root != "." else b.region
         line = _("{where} batch {number}: {keys} key(s), {secrets} secret(s)").format(
             where=where, number=b.number, keys=len(b.keys), secrets=len(b.secrets))
-        out += _wrap(line, width, "  ", "    ")
+        out += wrap(line, width, "  ", "    ")
         if result.options.get("batches"):
             for address in b.keys + b.secrets:
-                out += _wrap(address, width, "    ", "      ")
+                out += wrap(address, width, "    ", "      ")
     return [*out, ""]
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """A control character from a hostile value (state, API) never reaches the terminal raw."""
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+def wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     """Wrapped to `width` (colour codes do not count); long words (paths, addresses) break too."""
     visible = _Painter.strip(text)
     if len(first) + _columns(visible) <= width:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from tfkms import __version__
 from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_LIVE_TIMEOUT_S, DEFAULT_QPS
 from tfkms.errors import TfkmsError
+from tfkms.hosts import is_loopback
 
 PAGE_SIZE = 100  # the maximum every List* call here accepts
 MAX_PAGES = 10_000  # per listing, when the server gives no usable TotalCount (a million items)
@@ -96,7 +97,7 @@ def endpoint_for(endpoint: str | None, region: str, insecure_http: bool = False)
     ):
         raise TfkmsError(f"--endpoint {endpoint!r}: expected a host, host:port, https://host or http://127.0.0.1:PORT")
     hostname = (parts.hostname or "").lower()
-    loopback = hostname in ("localhost", "::1") or hostname.startswith("127.")
+    loopback = is_loopback(hostname)
     # without a scheme: HTTPS, as production requires; plain HTTP on loopback (an emulator)
     scheme = parts.scheme.lower() or ("http" if loopback else "https")
     if scheme == "http" and not loopback and not insecure_http:
