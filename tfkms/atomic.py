@@ -1,22 +1,40 @@
 """Atomic writes: temp file in the same directory (a name Terraform ignores), same mode bits
-and owner, fsync, rename. A reader sees the old file or the new one, never half of either."""
+and owner, fsync, rename. A reader sees the old file or the new one, never half of either.
+
+The writer holds an exclusive flock on its temp file from creation until the rename or removal
+(open file descriptions, so the lock holds across PID namespaces sharing the file system, and
+the kernel drops it when the writer dies): another run removes a leftover only when that lock is
+free, never a concurrent run's file in flight (see `remove_if_stale`)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tfkms.errors import TfkmsError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the writer named in the temp file's name is all there is
+    fcntl = None  # type: ignore[assignment]
 
 TEMP_PREFIX = ".tfkms-"
 TEMP_SUFFIX = ".tmp"  # neither .tf nor .tf.json: Terraform never loads it
 # A temp file's name carries its writer (pid and process start time): another run removes only
 # the leftovers of writers that are gone, never a concurrent run's file in flight.
 _WRITER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-(\d+)-")
+# A name without a writer comes from a tfkms older than the pid names, which took no lock either: only
+# its age says it is not in flight. A temp file lives for one write, fsync and rename (a multi-file
+# fix: a few of them), seconds even on a slow network mount; an hour is far past that, and a younger
+# leftover costs nothing (Terraform ignores the name) until a later run removes it.
+LEGACY_TEMP_AGE_S = 3600.0
+_CREATE_ATTEMPTS = 3
 
 
 def _start_time(pid: int) -> int:
@@ -34,11 +52,14 @@ def _writer_prefix() -> str:
 
 
 def is_stale_temp(name: str) -> bool:
-    """Whether a `.tfkms-*.tmp` file was left by a run that no longer exists."""
+    """Whether a `.tfkms-*.tmp` file was left by a run that no longer exists, by its name alone (no
+    proof across PID namespaces or without start times: `remove_if_stale` checks its lock too)."""
     match = _WRITER.match(name)
     if match is None:
         return True  # an older tfkms's name, or none of ours
     pid, started = int(match.group(1)), int(match.group(2))
+    if os.name == "nt":
+        return False  # os.kill(pid, 0) would send that process a Ctrl-C: a live writer is assumed
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -46,6 +67,124 @@ def is_stale_temp(name: str) -> bool:
     except PermissionError:
         return False  # alive, someone else's
     return _start_time(pid) != started  # the pid was reused by another process
+
+
+def _try_lock(fd: int) -> bool | None:
+    """Take the exclusive lock without waiting: True taken, False someone holds it, None this
+    system or file system has no flock."""
+    if fcntl is None:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # ENOLCK, EINVAL: a file system without locks
+        return None
+    return True
+
+
+def _same_file(fd: int, name: str | Path) -> bool:
+    """Whether `name` still names the file open as `fd` (not removed, renamed or replaced)."""
+    try:
+        now, held = os.stat(name, follow_symlinks=False), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _open_for_probe(path: Path) -> int:
+    """Open a leftover to test its lock: never through a symlink, never blocking on a FIFO; read-write
+    where allowed (flock on NFS is a POSIX lock, which an exclusive lock needs a writable fd for)."""
+    flags = (os.O_NOFOLLOW | os.O_NONBLOCK) if hasattr(os, "O_NOFOLLOW") else 0
+    try:
+        return os.open(path, os.O_RDWR | flags)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | flags)
+
+
+def remove_if_stale(path: Path) -> bool:
+    """Remove a `.tfkms-*.tmp` leftover if it is provably no live run's; whether it was removed.
+
+    Proof is its lock being free (a writer holds it from creation to rename) and the writer its name
+    names being gone; a name with no writer in it must also be older than LEGACY_TEMP_AGE_S. Where
+    flock is missing (Windows) the name alone decides. The lock is held while the file is removed."""
+    if fcntl is None:  # pragma: no cover - Windows, where an open file cannot be removed either
+        try:
+            found = os.stat(path, follow_symlinks=False)
+            if stat.S_ISREG(found.st_mode) and _writer_gone(path.name, found.st_mtime):
+                os.unlink(path)
+                return True
+        except OSError:
+            pass
+        return False
+    try:
+        fd = _open_for_probe(path)
+    except OSError:
+        return False  # gone already, a symlink, or not ours to open
+    try:
+        held = os.fstat(fd)
+        if not stat.S_ISREG(held.st_mode) or _try_lock(fd) is False:
+            return False  # not a file tfkms writes, or a writer holds it right now
+        if not _writer_gone(path.name, held.st_mtime) or not _same_file(fd, path):
+            return False  # (not the same file: renamed over its target meanwhile, or replaced)
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _writer_gone(name: str, mtime: float) -> bool:
+    if _WRITER.match(name) is not None:
+        return is_stale_temp(name)
+    return time.time() - mtime > LEGACY_TEMP_AGE_S  # an old-style name: see LEGACY_TEMP_AGE_S
+
+
+def _create_locked(directory: Path) -> tuple[int, str]:
+    """A new temp file, open and (where the system can) locked: its descriptor and name.
+
+    Between mkstemp and flock the file exists unlocked: a cleaner that cannot see this process (another
+    PID namespace) may take it in that instant. Then the lock is held or the name is gone, and a new
+    file is made: what this returns is locked and still named."""
+    for _ in range(_CREATE_ATTEMPTS):
+        fd, name = _mkstemp(directory)
+        locked = _try_lock(fd)
+        if locked is not False and _same_file(fd, name):
+            return fd, name
+        if locked is False:  # a cleaner holds it: it may remove it or not; the file is abandoned either way
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        os.close(fd)
+    raise OSError(errno.EAGAIN, f"its temp files were removed as they were made ({_CREATE_ATTEMPTS} times)")
+
+
+def _mkstemp(directory: Path) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=_writer_prefix(), suffix=TEMP_SUFFIX, dir=directory)
+    except OSError as exc:
+        # One fix may stage many files before renaming any, each held open for its lock: past the
+        # soft limit on open files (256 on macOS), raise it to the hard one and try once more.
+        if exc.errno != errno.EMFILE or not _raise_open_file_limit():
+            raise
+    return tempfile.mkstemp(prefix=_writer_prefix(), suffix=TEMP_SUFFIX, dir=directory)
+
+
+def _raise_open_file_limit() -> bool:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # macOS refuses RLIM_INFINITY for this limit: its kernel cap (OPEN_MAX) is 10240
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 10240)
+    if wanted <= soft:
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _unchanged(path: Path, expect: bytes) -> None:
@@ -68,11 +207,13 @@ def _default_mode() -> int:
 
 @dataclass
 class Staged:
-    """New content fsynced to a temp file beside `path`, not yet renamed over it."""
+    """New content fsynced to a temp file beside `path`, not yet renamed over it; `fd` is the temp
+    file kept open (and locked) until `commit` or `discard`, None once released."""
 
     path: Path
     temp: str
     expect: bytes | None
+    fd: int | None = None
 
 
 def write_bytes_atomic(path: Path, data: bytes, expect: bytes | None = None) -> None:
@@ -94,25 +235,27 @@ def stage_bytes(path: Path, data: bytes, expect: bytes | None = None) -> Staged:
         _may_replace(path, current)
     mode = stat.S_IMODE(current.st_mode) if current is not None else _default_mode()
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=_writer_prefix(), suffix=TEMP_SUFFIX, dir=directory)
+        fd, tmp_name = _create_locked(directory)
     except OSError as exc:
         raise TfkmsError(f"{path}: cannot write in {directory}: {exc.strerror}") from None
+    staged = Staged(path, tmp_name, expect, fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb", closefd=False) as handle:  # the descriptor stays open: it holds the lock
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            os.fsync(fd)
         os.chmod(tmp_name, mode)
         if current is not None:
             _keep_owner(path, tmp_name, current)
             _copy_xattrs(path, tmp_name)
     except BaseException as exc:  # Ctrl-C / SIGTERM too: never leave the temp file behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
+        discard(staged)
         if isinstance(exc, OSError):
             raise TfkmsError(f"{path}: cannot write: {exc.strerror}") from None
         raise
-    return Staged(path, tmp_name, expect)
+    if fcntl is None:  # pragma: no cover - Windows: no lock to hold, and an open file cannot be renamed there
+        _release(staged)
+    return staged
 
 
 def _may_replace(path: Path, current: os.stat_result) -> None:
@@ -162,9 +305,18 @@ def _copy_xattrs(path: Path, tmp_name: str) -> None:
                              "not written") from None
 
 
+def _release(staged: Staged) -> None:
+    """Close the temp file (dropping its lock): after it is renamed or removed, never before."""
+    if staged.fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(staged.fd)
+        staged.fd = None
+
+
 def discard(staged: Staged) -> None:
     with contextlib.suppress(OSError):
         os.unlink(staged.temp)
+    _release(staged)
 
 
 def check_unchanged(staged: Staged) -> None:
@@ -186,6 +338,7 @@ def commit(staged: Staged) -> None:
     except OSError as exc:
         discard(staged)
         raise TfkmsError(f"{staged.path}: cannot write: {exc.strerror}") from None
+    _release(staged)
     try:  # make the rename itself durable
         dir_fd = os.open(staged.path.parent, os.O_RDONLY)
         try:

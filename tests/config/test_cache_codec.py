@@ -45,3 +45,18 @@ def test_a_pickle_is_not_read() -> None:
 
     with pytest.raises(CodecError):
         decode(pickle.dumps({"a": 1}))
+
+
+def test_shallow_headers_round_trip_and_a_damaged_one_is_refused(tmp_path: Path) -> None:
+    """The headers of blocks read shallow (issue 18) are stored as plain arrays, checked when read."""
+    path = tmp_path / "main.tf"
+    path.write_text("".join(f'resource "alicloud_vpc" "v{i}" {{\n}}\n\n' for i in range(3))
+                    + 'resource "alicloud_kms_key" "k" {\n}\n')
+    source = load_source(path, "main.tf")
+    assert source.shallow == [("resource", ("alicloud_vpc", f"v{i}"), 1 + 3 * i) for i in range(3)]
+    payload = encode(source)
+    assert decode(payload).shallow == source.shallow
+    damaged = payload.replace(b'"alicloud_vpc","v1"],4]', b'"alicloud_vpc",1],4]')
+    assert damaged != payload
+    with pytest.raises(CodecError):
+        decode(damaged)

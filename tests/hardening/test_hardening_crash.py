@@ -26,6 +26,8 @@ from hardening_support import (
     LOCK_1230, VERSIONS_TF, cli_command, cli_env, key_tf, migrated_key, run_cli, tfstate, tree_bytes,
 )
 
+from tfkms.atomic import LEGACY_TEMP_AGE_S
+
 ROOTS, PER_ROOT = 3, 100
 TEMP_NAME = re.compile(r"^\.tfkms-.*\.tmp$")
 # Kill moments, as fractions of the write phase of the reference run (measured), plus one
@@ -172,6 +174,8 @@ def test_stale_temp_files_are_removed_by_the_next_write(tmp_path: Path) -> None:
     (root / ".terraform.lock.hcl").write_text(LOCK_1230)
     stale = root / ".tfkms-abc123.tmp"
     stale.write_text('resource "alicloud_kms_key" "half" {\n  descr')
+    old = stale.stat().st_mtime - 2 * LEGACY_TEMP_AGE_S  # an older tfkms's name: only its age proves it stale
+    os.utime(stale, (old, old))
     state = tmp_path / "s.tfstate"
     state.write_text(tfstate([migrated_key("k")]))
     env = cli_env(tmp_path / "cache")

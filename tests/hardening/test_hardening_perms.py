@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 from hardening_support import LOCK_1230, key_tf, migrated_key, tfstate
 
-from tfkms.atomic import TEMP_PREFIX, TEMP_SUFFIX, is_stale_temp, stage_bytes, write_bytes_atomic
+from tfkms.atomic import (
+    LEGACY_TEMP_AGE_S,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    discard,
+    is_stale_temp,
+    stage_bytes,
+    write_bytes_atomic,
+)
 from tfkms.errors import TfkmsError
 from tfkms.patch.apply import remove_stale_temp_files
 
@@ -79,9 +87,12 @@ def test_a_concurrent_runs_temp_file_is_not_removed_but_a_dead_runs_is(tmp_path:
     legacy = tmp_path / f"{TEMP_PREFIX}abc{TEMP_SUFFIX}"
     for leftover in (dead, legacy):
         leftover.write_text("litter")
+    old = os.stat(legacy).st_mtime - 2 * LEGACY_TEMP_AGE_S  # an older tfkms's name: only its age proves it stale
+    os.utime(legacy, (old, old))
     assert not is_stale_temp(ours.name) and is_stale_temp(dead.name)
     remove_stale_temp_files({tmp_path})
     assert ours.exists() and not dead.exists() and not legacy.exists()
+    discard(staged)
 
 
 def _as_nobody(action) -> int:  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from hardening_support import REPO, cli_env
+from bench_modules import load_bench
+from hardening_support import cli_env
 
 import tfkms
 
@@ -32,13 +33,8 @@ EXIT_BOUND_S = 5.0  # for EOF on both pipes and for every process of the run to 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tree big enough that tfkms starts its parse pool early (EARLY_POOL_DIRS) and keeps it busy."""
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import gen_monorepo
-    finally:
-        sys.path.remove(str(REPO / "bench"))
     out = tmp_path_factory.mktemp("signals") / "tree"
-    gen_monorepo.main([str(out), "--stacks", "240", "--seed", "3"])
+    load_bench("gen_monorepo").main([str(out), "--stacks", "600", "--seed", "3"])  # busy well past the signal
     return out
 
 

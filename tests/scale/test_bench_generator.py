@@ -6,32 +6,22 @@ shown by bench/run_bench.py, not asserted by tests.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
+from bench_modules import load_bench
 from standin import Terraform
 from typer.testing import CliRunner
 
 from tfkms.cli import app
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 STACK_FILES = ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
 
 
-def _load_generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("gen_monorepo", BENCH / "gen_monorepo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_monorepo", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen: Any = load_bench("gen_monorepo")
 
 
 def _unquote(label: str) -> str:

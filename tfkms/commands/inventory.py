@@ -9,7 +9,7 @@ import typer
 from tfkms.commands.environment import Environment
 from tfkms.commands.errors import call_service, exit_with, fail
 from tfkms.commands.options import InsecureHttpOpt, InventoryFormat, LiveTimeoutOpt, live_timeout, parse_choice
-from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_QPS
+from tfkms.defaults import DEFAULT_CONCURRENCY
 from tfkms.status import ExitStatus
 
 if TYPE_CHECKING:
@@ -29,9 +29,13 @@ CredentialsProfileOpt = Annotated[str | None, typer.Option(
     metavar="NAME",
     help="aliyun CLI profile (~/.aliyun/config.json). Default: the credential chain (env, OIDC, CLI config, "
          "ECS RAM role).")]
-QpsOpt = Annotated[float, typer.Option(
-    "--qps", metavar="N", help="Cap on API requests per second, all threads together.")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", metavar="N", help="Parallel API calls.")]
+QpsOpt = Annotated[float | None, typer.Option(
+    "--qps", metavar="N", show_default=False,
+    help="Hard cap on API requests per second, all threads together. Default: no cap, an adaptive rate "
+         "that backs off when the API throttles. 0: no pacing at all.")]
+ConcurrencyOpt = Annotated[int, typer.Option(
+    "--concurrency", metavar="N",
+    help="API calls in flight at once (the adaptive rate or --qps sets how many per second).")]
 
 
 def inventory(
@@ -40,7 +44,7 @@ def inventory(
     snapshot_format: SnapshotFormatOpt = "json",
     endpoint: ApiEndpointOpt = None,
     profile: CredentialsProfileOpt = None,
-    qps: QpsOpt = DEFAULT_QPS,
+    qps: QpsOpt = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     insecure_http: InsecureHttpOpt = False,
     timeout: LiveTimeoutOpt = None,
@@ -48,8 +52,8 @@ def inventory(
     """Export the keys, secrets and KMS instances of one or more regions to a JSON snapshot."""
     parse_choice(InventoryFormat, snapshot_format,
                  f"--format {snapshot_format!r} is not supported by inventory; use json")
-    if concurrency < 1 or qps < 0:
-        fail("--concurrency must be at least 1 and --qps not negative (0: no cap)")
+    if concurrency < 1 or (qps is not None and qps < 0):
+        fail("--concurrency must be at least 1 and --qps not negative (0: no pacing)")
     from tfkms.services import export_inventory
     from tfkms.truth.live import LiveOptions
 

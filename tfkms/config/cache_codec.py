@@ -16,11 +16,11 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from tfkms.config.json_parser import JsonNode
-from tfkms.config.syntax import Attribute, Block, Expr, SourceFile
+from tfkms.config.syntax import Attribute, Block, Expr, ShallowHeader, SourceFile
 
 # Part of the cache key: raise it when the syntax classes or this encoding change shape, so entries
-# written by an older layout are never read (5: JSON instead of pickle).
-CACHE_FORMAT = 5
+# written by an older layout are never read (5: JSON instead of pickle; 6: shallow headers).
+CACHE_FORMAT = 6
 
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SourceFile, Block, Attribute, Expr, JsonNode)}
 
@@ -84,10 +84,25 @@ def _enc(value: Any) -> Any:
         return ["p", str(value)]
     fields = _FIELDS.get(kind)
     if fields is not None:
-        return ["c", kind.__name__, [_enc(getattr(value, name)) for name in fields]]
+        return ["c", kind.__name__, [_enc_headers(value.shallow) if kind is SourceFile and name == "shallow"
+                                     else _enc(getattr(value, name)) for name in fields]]
     if callable(value) and getattr(value, "__name__", None) in _functions():
         return ["n", value.__name__]
     raise CodecError(f"cannot store a {kind.__name__}")
+
+
+def _enc_headers(headers: list[ShallowHeader]) -> list[Any]:
+    """A big generated file has tens of thousands: plain arrays, read back without the tag walk."""
+    return ["h", [[kind, list(labels), line] for kind, labels, line in headers]]
+
+
+def _dec_headers(rows: list[Any]) -> list[ShallowHeader]:
+    out: list[ShallowHeader] = []
+    for kind, labels, line in rows:
+        if type(kind) is not str or type(line) is not int or not all(type(label) is str for label in labels):
+            raise CodecError("damaged header")
+        out.append((kind, tuple(labels), line))
+    return out
 
 
 def _dec(value: Any, functions: dict[str, Any]) -> Any:
@@ -124,4 +139,6 @@ def _dec(value: Any, functions: dict[str, Any]) -> Any:
         return float(value[1])
     if tag == "n":
         return functions[value[1]]
+    if tag == "h":
+        return _dec_headers(value[1])
     raise CodecError(f"unknown tag {tag!r}")

@@ -55,17 +55,26 @@ def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
 
 
 def scan_dir(path: Path) -> ConfigDir:
-    found = ConfigDir(path)
+    return _scan(path)[0]
+
+
+def _scan(path: Path | str) -> tuple[ConfigDir, list[os.DirEntry[str]]]:
+    """The folder's configuration files, and its subdirectories (one scandir for both: the walk
+    visits thousands of folders)."""
+    found = ConfigDir(path if isinstance(path, Path) else Path(path))
+    subdirs: list[os.DirEntry[str]] = []
     try:
         entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError:
-        return found
+        return found, subdirs
     for entry in entries:
         name = entry.name
         try:
             is_file = entry.is_file()
-            if name == ".terraform" and entry.is_dir():
-                found.has_terraform_dir = True
+            if not is_file and entry.is_dir():  # one bad entry (a self-looping symlink) skips only itself
+                subdirs.append(entry)
+                if name == ".terraform":
+                    found.has_terraform_dir = True
         except OSError:
             continue
         if not is_file:
@@ -82,23 +91,7 @@ def scan_dir(path: Path) -> ConfigDir:
     if hidden:
         found.shadowed = sorted(hidden)
         found.config_files = [n for n in found.config_files if n not in hidden]
-    return found
-
-
-def _subdirectories(path: Path) -> list[os.DirEntry[str]]:
-    """Entries that are directories; one bad entry (a self-looping symlink) skips only itself."""
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return []
-    out = []
-    for entry in entries:
-        try:
-            if entry.is_dir():
-                out.append(entry)
-        except OSError:
-            continue
-    return out
+    return found, subdirs
 
 
 def walk_config_dirs(base: Path, exclude: list[str], units: list[Path] | None = None) -> list[ConfigDir]:
@@ -108,34 +101,34 @@ def walk_config_dirs(base: Path, exclude: list[str], units: list[Path] | None = 
 
     Symlinked directories are followed once: a loop never hangs the walk.
     """
-    out: list[ConfigDir] = []
+    found_at: list[tuple[str, ConfigDir]] = []  # (path relative to base, folder)
+    unit_at: list[tuple[str, Path]] = []
     seen: set[tuple[int, int]] = set()
-    stack = [base]
+    stack: list[tuple[str, str]] = [(str(base), "")]  # (path, relative path): strings, not Paths (speed)
     while stack:
-        current = stack.pop()
+        current, rel = stack.pop()
         try:
-            st = current.stat()
+            st = os.stat(current)
         except OSError:
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in seen:
             continue
         seen.add(ident)
-        found = scan_dir(current)
+        found, subdirs = _scan(current)
         if found.config_files:
-            out.append(found)
+            found_at.append((rel, found))
         if found.has_unit_file and units is not None:
-            units.append(current)
-        children = sorted(_subdirectories(current), key=lambda e: e.name, reverse=True)
-        for entry in children:
+            unit_at.append((rel, found.path))
+        for entry in sorted(subdirs, key=lambda e: e.name, reverse=True):
             if entry.name.startswith("."):
                 continue
-            child = Path(entry.path)
-            rel = child.relative_to(base).as_posix()
-            if _excluded(rel, entry.name, exclude):
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            if exclude and _excluded(child_rel, entry.name, exclude):
                 continue
-            stack.append(child)
-    out.sort(key=lambda d: d.path.relative_to(base).as_posix())
+            stack.append((entry.path, child_rel))
+    found_at.sort(key=lambda item: item[0] or ".")
+    out = [found for _, found in found_at]
     if units is not None:
-        units.sort(key=lambda p: p.relative_to(base).as_posix())
+        units.extend(path for _, path in sorted(unit_at, key=lambda item: item[0] or "."))
     return out

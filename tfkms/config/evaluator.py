@@ -20,8 +20,7 @@ from typing import Any
 
 from tfkms.config.conversions import branches_clash, kind, settle, to_bool, to_string, unify
 from tfkms.config.functions import FUNCTIONS
-from tfkms.config.hcl_parser import unescape
-from tfkms.config.hcl_tree import binary_parts, is_null_literal, name_of, significant, unwrap
+from tfkms.config.hcl_tree import binary_parts, is_null_literal, name_of, significant, unescape, unwrap
 from tfkms.config.json_eval import evaluate_json
 from tfkms.config.numbers import Int64, parse_number
 from tfkms.config.operators import BINARY, index, misfits, negate

@@ -1,9 +1,12 @@
 """Reading configuration files losslessly and parsing them into SourceFiles."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from tfkms.config.block_scope import is_protected_type, read_plan
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
+from tfkms.config.hcl_structure import ReadPlan, TopBlock
 from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
 from tfkms.config.syntax import Attribute, Block, SourceFile
 from tfkms.config.traversal import references
@@ -33,8 +36,10 @@ def read_text(path: Path, display: str) -> tuple[str, int, int]:
     return decode(data, display), stat.st_mtime_ns, stat.st_size
 
 
-def parse_source(path: Path, display: str, text: str) -> SourceFile:
-    """Parse text already read; raises InputFileError naming file:line:col."""
+def parse_source(path: Path, display: str, text: str,
+                 structure: tuple[list[TopBlock], ReadPlan] | None = None) -> SourceFile:
+    """Parse text already read (`structure`: its blocks and read plan, if the caller has them);
+    raises InputFileError naming file:line:col."""
     syntax = "json" if path.name.endswith(".json") else "hcl"
     source = SourceFile(path=path, display=display, text=text, syntax=syntax)
     try:
@@ -42,13 +47,25 @@ def parse_source(path: Path, display: str, text: str) -> SourceFile:
             root = parse_json(text)
             source.attributes, source.blocks = json_to_blocks(text, root)
         else:
-            source.attributes, source.blocks, source.comments = parse_hcl(text)
+            skip: Callable[[list[TopBlock], str], ReadPlan] | None = None  # tfvars and .hcl: read whole
+            found = None
+            if structure is not None:
+                found, plan = structure
+                skip = _given(plan)
+            elif path.name.endswith((".tf", ".tofu")):
+                skip = read_plan
+            source.attributes, source.blocks, source.comments, source.shallow = parse_hcl(text, skip, found)
     except (HclSyntaxError, JsonSyntaxError) as exc:
         raise InputFileError(InputProblem(display, exc.line, exc.column, exc.message)) from None
     redact_sensitive(source)
     slim_unrelated(source)
     detach_unrelated(source)
     return source
+
+
+def _given(plan: ReadPlan) -> Callable[[list[TopBlock], str], ReadPlan]:
+    """The read plan the caller made with the structure it passes."""
+    return lambda _blocks, _text: plan
 
 
 # Arguments whose trees are kept because tfkms evaluates them on most runs; every other tree
@@ -151,10 +168,7 @@ def redact_fed(sources: list[SourceFile]) -> None:
 def _is_kms_block(block: Block) -> bool:
     """A KMS resource or data source, or a resource of a type tfkms protects the same way
     (tfkms.knowledge.forcenew): its trees are always kept (tfkms evaluates them)."""
-    from tfkms.knowledge.forcenew import PROTECTED_TYPES
-
-    return block.type in ("resource", "data") and bool(block.labels) and (
-        block.labels[0].startswith("alicloud_kms") or block.labels[0] in PROTECTED_TYPES)
+    return block.type in ("resource", "data") and bool(block.labels) and is_protected_type(block.labels[0])
 
 
 def _redact(attr: Attribute) -> None:

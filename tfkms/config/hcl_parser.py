@@ -6,21 +6,27 @@ positions for every block and attribute, and edits are text splices at those pos
 """
 from __future__ import annotations
 
+import bisect
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from tfkms.config.hcl_tree import NEWLINE_OR_COMMENT, name_of
-from tfkms.config.syntax import Attribute, Block, Expr
+from tfkms.config.hcl_tree import NEWLINE_OR_COMMENT, name_of, unescape
+from tfkms.config.syntax import Attribute, Block, Expr, ShallowHeader
+
+if TYPE_CHECKING:
+    from tfkms.config.hcl_structure import ReadPlan, TopBlock
 
 _SUPPRESS_MARK = "tfkms:ignore"
 
 
 class HclSyntaxError(Exception):
-    def __init__(self, line: int | None, column: int | None, message: str) -> None:
+    def __init__(self, line: int | None, column: int | None, message: str, pos: int | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
         self.message = message
+        self.pos = pos  # offset in the parsed text, where Lark gives one
 
 
 def parse_tree(text: str) -> Any:
@@ -95,15 +101,16 @@ def _parse_tree(text: str) -> Any:
         pos = exc.pos_in_stream or 0
         char = text[pos] if pos < len(text) else ""
         shown = f" {char!r}" if char and not char.isalnum() and char.isprintable() else ""
-        raise HclSyntaxError(exc.line, exc.column, f"unexpected character{shown}") from None
+        raise HclSyntaxError(exc.line, exc.column, f"unexpected character{shown}", pos) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             line = text.count("\n") + 1
-            raise HclSyntaxError(line, None, "unexpected end of file (unclosed block, string or heredoc?)") from None
-        raise HclSyntaxError(exc.line, exc.column, f"unexpected {_describe_token(tok)}") from None
+            raise HclSyntaxError(line, None, "unexpected end of file (unclosed block, string or heredoc?)",
+                                 len(text)) from None
+        raise HclSyntaxError(exc.line, exc.column, f"unexpected {_describe_token(tok)}", tok.start_pos) from None
     except UnexpectedEOF:
-        raise HclSyntaxError(text.count("\n") + 1, None, "unexpected end of file") from None
+        raise HclSyntaxError(text.count("\n") + 1, None, "unexpected end of file", len(text)) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
         first_line = str(exc).splitlines()[0]
         raise HclSyntaxError(getattr(exc, "line", None), getattr(exc, "column", None), first_line) from None
@@ -143,10 +150,27 @@ def _last_token(node: Any) -> Any:
 class _Builder:
     """Walks the Lark tree once, producing Blocks/Attributes and collecting comments."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, anchors: list[tuple[int, int]] | None = None) -> None:
         self.text = text
         self.comments: list[tuple[int, str]] = []
         self.has_marks = _SUPPRESS_MARK in text  # most files have none: skip the comment search
+        # (offset, line) of each top-level block when Lark read a text with blocks blanked out
+        # (its own line numbers are then off): lines are counted from the nearest one instead
+        self.anchors = anchors
+        self._anchor_starts = [start for start, _ in anchors] if anchors else []
+
+    def line(self, pos: int, lark_line: int) -> int:
+        if self.anchors is None:
+            return lark_line
+        return self.line_of(pos)
+
+    def line_of(self, pos: int) -> int:
+        if not self.anchors:
+            return self.text.count("\n", 0, pos) + 1
+        start, line = self.anchors[max(0, bisect.bisect_right(self._anchor_starts, pos) - 1)]
+        if start > pos:
+            return self.text.count("\n", 0, pos) + 1
+        return line + self.text.count("\n", start, pos)
 
     def body(self, tree: Any) -> tuple[dict[str, Attribute], list[Block]]:
         from lark import Tree
@@ -173,14 +197,14 @@ class _Builder:
         for tok in tree.children:
             value = str(tok)
             if _SUPPRESS_MARK in value:
-                self.comments.append((tok.line, value.strip()))
+                self.comments.append((self.line(tok.start_pos, tok.line), value.strip()))
 
     def attribute(self, tree: Any) -> Attribute:
         name_node, _eq, value = tree.children
         name = name_of(name_node)
         start = name_node.meta.start_pos
         expr = self.expr(value)
-        return Attribute(name=name, start=start, end=expr.end, line=name_node.meta.line,
+        return Attribute(name=name, start=start, end=expr.end, line=self.line(start, name_node.meta.line),
                          end_line=expr.end_line, expr=expr)
 
     def expr(self, node: Any) -> Expr:
@@ -192,10 +216,11 @@ class _Builder:
         # Heredoc tokens swallow the newline after the closing marker; keep spans tight.
         while end > start and self.text[end - 1] in "\r\n":
             end -= 1
-        end_line = self.text.count("\n", 0, end) + 1 if end > start else node.meta.line
+        line = self.line(start, node.meta.line)
+        end_line = self.line_of(end) if end > start else line
         self.collect_nested_comments(node)
         text = self.text[start:end]
-        return Expr(syntax="hcl", node=node, start=start, end=end, line=node.meta.line,
+        return Expr(syntax="hcl", node=node, start=start, end=end, line=line,
                     end_line=end_line, text=text, heredoc=text.startswith("<<"), reparse=reparse_node)
 
     def collect_nested_comments(self, node: Any) -> None:
@@ -234,7 +259,7 @@ class _Builder:
         start = children[0].meta.start_pos
         end = close_brace + 1
         return Block(type=block_type, labels=labels, start=start, end=end,
-                     line=children[0].meta.line, end_line=self.text.count("\n", 0, close_brace) + 1,
+                     line=self.line(start, children[0].meta.line), end_line=self.line_of(close_brace),
                      open_brace=open_brace, close_brace=close_brace,
                      attributes=attributes, blocks=blocks)
 
@@ -251,50 +276,85 @@ def string_literal(tree: Any) -> str:
     return "".join(parts)
 
 
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+FULL_PARSE_LIMIT = 256 * 1024  # a smaller file the fast pass cannot read is parsed whole: Lark's message
+
+SkipChooser = Callable[[list["TopBlock"], str], "ReadPlan"]
 
 
-def unescape(chars: str) -> str:
-    if "\\" not in chars:
-        return chars
-    out: list[str] = []
-    i = 0
-    while i < len(chars):
-        c = chars[i]
-        if c == "\\" and i + 1 < len(chars):
-            nxt = chars[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if nxt == "u" and i + 6 <= len(chars):
-                out.append(chr(int(chars[i + 2:i + 6], 16)))
-                i += 6
-                continue
-            if nxt == "U" and i + 10 <= len(chars):
-                out.append(chr(int(chars[i + 2:i + 10], 16)))
-                i += 10
-                continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+Parsed = tuple[dict[str, Attribute], list[Block], list[tuple[int, str]], list[ShallowHeader]]
 
 
-def parse_hcl(text: str) -> tuple[dict[str, Attribute], list[Block], list[tuple[int, str]]]:
-    """Top-level attributes, blocks and suppression comments of one native-syntax file."""
+def parse_hcl(text: str, skip: SkipChooser | None = None, found: list[TopBlock] | None = None) -> Parsed:
+    """Top-level attributes, blocks and suppression comments of one native-syntax file. With
+    `skip`, the file's structure is read first (`hcl_structure`; `found` if the caller has it)
+    and the blocks `skip` names are never given to Lark: only their headers come back (type,
+    labels, line)."""
+    if skip is not None:
+        selected = _parse_selected(text, skip, found)
+        if selected is not None:
+            return selected
     tree = parse_tree(text)
     builder = _Builder(text)
     try:
         attributes, blocks = builder.body(tree.children[0])
     except RecursionError:
         raise HclSyntaxError(None, None, "nesting too deep to parse") from None
-    return attributes, blocks, builder.comments
+    return attributes, blocks, builder.comments, []
+
+
+def _parse_selected(text: str, skip: SkipChooser, found: list[TopBlock] | None = None) -> Parsed | None:
+    """None when the whole file should go to Lark: nothing to skip, a top-level argument, or a
+    small file whose structure the fast pass cannot read (Lark names the error as it always has)."""
+    from tfkms.config.hcl_structure import StructureError, TopLevelArgument, scan_structure
+
+    try:
+        found = scan_structure(text) if found is None else found
+    except TopLevelArgument:
+        return None
+    except StructureError as exc:
+        if len(text) < FULL_PARSE_LIMIT:
+            return None
+        raise HclSyntaxError(exc.line, None, exc.message) from None
+    plan = skip(found, text)
+    skipped = plan.shallow
+    if not skipped and not plan.unread:
+        return None
+    # Unread text becomes spaces (newlines too: Lark reads a run of spaces as one token, each
+    # newline as one): offsets stay exact; lines are counted from each block's known line. A run
+    # of shallow blocks is blanked with the gaps between them (their comments can only concern
+    # the shallow blocks after them: a suppression is read inside a block or above it).
+    spans, i, count = list(plan.unread), 0, len(found)
+    while i < count:
+        if i not in skipped:
+            i += 1
+            continue
+        first = i
+        while i + 1 < count and i + 1 in skipped:
+            i += 1
+        spans.append((found[first].start, found[i].end))
+        i += 1
+    pieces, at = [], 0
+    for start, end in sorted(spans):
+        pieces += [text[at:start], " " * (end - start)]
+        at = end
+    pieces.append(text[at:])
+    builder = _Builder(text, anchors=[(b.start, b.line) for b in found])
+    try:
+        tree = _parse_tree("".join(pieces))
+        attributes, blocks = builder.body(tree.children[0])
+    except HclSyntaxError as exc:
+        line = builder.line_of(exc.pos) if exc.pos is not None else exc.line
+        raise HclSyntaxError(line, exc.column, exc.message, exc.pos) from None
+    except RecursionError:
+        raise HclSyntaxError(None, None, "nesting too deep to parse") from None
+    shallow = [(found[i].type, found[i].labels, found[i].line) for i in sorted(skipped)]
+    return attributes, blocks, builder.comments, shallow
 
 
 def parse_expression(text: str) -> Expr | None:
     """One expression's text as an Expr of its own (None if it does not parse on its own)."""
     try:
-        attributes, _, _ = parse_hcl(f"x = {text}\n")
+        attributes = parse_hcl(f"x = {text}\n")[0]
     except HclSyntaxError:
         return None
     return attributes["x"].expr

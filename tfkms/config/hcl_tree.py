@@ -48,3 +48,33 @@ def binary_parts(node: Any) -> tuple[str, Any]:
     term = next(c for c in node.children[1:] if isinstance(c, Tree) and c.data == "binary_term")
     right = next(c for c in term.children[1:] if isinstance(c, Tree) and c.data != NEWLINE_OR_COMMENT)
     return str(term.children[0].children[0]), right
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unescape(chars: str) -> str:
+    """A quoted string's characters with HCL's escapes (\\n, \\", \\uNNNN, \\UNNNNNNNN) read."""
+    if "\\" not in chars:
+        return chars
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        c = chars[i]
+        if c == "\\" and i + 1 < len(chars):
+            nxt = chars[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u" and i + 6 <= len(chars):
+                out.append(chr(int(chars[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            if nxt == "U" and i + 10 <= len(chars):
+                out.append(chr(int(chars[i + 2:i + 10], 16)))
+                i += 10
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)

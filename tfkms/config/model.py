@@ -240,6 +240,9 @@ class ModuleDir:
             if declared is not None and header is not None:
                 self._by_header.setdefault(header, declared)
                 declared.overrides.extend(self._pending.pop(header, []))
+        if not override:
+            for shallow_type, shallow_labels, line in source.shallow:  # never read: only their addresses clash
+                self._declare((shallow_type, *shallow_labels), source, line)
 
     def _merge_override(self, block: Block, source: SourceFile) -> bool:
         """Merge a block of an override file into the declaration it overrides (or keep it until
@@ -274,13 +277,15 @@ class ModuleDir:
         else:
             return
         for key in keys:
-            line = block.attributes[key[1]].line if kind == "locals" else block.line
-            first = self._declared.setdefault(key, (source.display, line))
-            if first == (source.display, line):
-                continue
-            problem = InputProblem(source.display, line, None, _duplicate_message(key, f"{first[0]}:{first[1]}"))
-            self.config_errors.append(problem)
-            self.problems.append(problem)
+            self._declare(key, source, block.attributes[key[1]].line if kind == "locals" else block.line)
+
+    def _declare(self, key: tuple[str, ...], source: SourceFile, line: int) -> None:
+        first = self._declared.setdefault(key, (source.display, line))
+        if first == (source.display, line):
+            return
+        problem = InputProblem(source.display, line, None, _duplicate_message(key, f"{first[0]}:{first[1]}"))
+        self.config_errors.append(problem)
+        self.problems.append(problem)
 
     def _read_required_providers(self, block: Block, source: SourceFile) -> None:
         for rp in block.child_blocks("required_providers"):

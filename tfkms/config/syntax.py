@@ -67,6 +67,9 @@ class Block:
         return [b for b in self.blocks if b.type == block_type]
 
 
+ShallowHeader = tuple[str, tuple[str, ...], int]
+
+
 @dataclass
 class SourceFile:
     path: Path
@@ -76,6 +79,9 @@ class SourceFile:
     blocks: list[Block] = field(default_factory=list)
     attributes: dict[str, Attribute] = field(default_factory=dict)  # top level (tfvars)
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) for suppressions
+    # (type, labels, line) of the top-level blocks read for their header only: resources, data
+    # sources and outputs tfkms never evaluates (config.block_scope); not in `blocks`
+    shallow: list[ShallowHeader] = field(default_factory=list)
     sensitive_refs: set[str] = field(default_factory=set)  # "local.x"/"var.y" read by sensitive arguments
     mtime_ns: int = 0
     size: int = 0

@@ -51,6 +51,11 @@ class EmulatorOptions:
     throttle_every: int = 0  # every Nth signed call answers a throttling error (0: never)
     throttle_status: int = 400  # 400 -> Throttling, 429 -> Rejected.Throttling
     throttle_retry_after_ms: int | None = None  # adds x-acs-retry-after (SDK: ThrottlingException)
+    # a server-side quota, as the gateway enforces one per account: a token bucket refilled at this
+    # many calls per second (0: none) holding up to rate_limit_burst tokens (0: a tenth of a second's
+    # worth, at least one); a signed call that finds it empty is throttled like throttle_every's
+    rate_limit_qps: float = 0.0
+    rate_limit_burst: float = 0.0
     fail_rate: float = 0.0  # probability of a 503 on a signed call
     always_fail: frozenset[str] = frozenset()  # actions that always answer 503
     unsupported: frozenset[str] = frozenset()  # actions answered as unknown (an older or partial gateway)
@@ -94,6 +99,8 @@ class KmsEmulator:
         self._counter = 0
         self._nonces: set[str] = set()
         self._rng = random.Random(self.options.seed)
+        self._tokens = self._burst()
+        self._refilled = time.monotonic()
 
     @property
     def default_region(self) -> str:
@@ -177,6 +184,21 @@ class KmsEmulator:
             self._nonces.add(signed.nonce)
         return signed
 
+    def _burst(self) -> float:
+        return self.options.rate_limit_burst or max(1.0, self.options.rate_limit_qps / 10)
+
+    def _over_quota(self) -> bool:
+        """Take a token of the rate_limit_qps bucket; True when there is none (call under the lock)."""
+        if self.options.rate_limit_qps <= 0:
+            return False
+        now = time.monotonic()
+        self._tokens = min(self._burst(), self._tokens + (now - self._refilled) * self.options.rate_limit_qps)
+        self._refilled = now
+        if self._tokens < 1:
+            return True
+        self._tokens -= 1
+        return False
+
     def _fault(self, action: str) -> ApiError | str | None:
         """The injected failure for this signed call, if any (decided under one lock)."""
         options = self.options
@@ -184,7 +206,8 @@ class KmsEmulator:
             self._counter += 1
             n = self._counter
             failing = self._rng.random() < options.fail_rate if options.fail_rate else False
-        if options.throttle_every and n % options.throttle_every == 0:
+            over_quota = self._over_quota()
+        if over_quota or (options.throttle_every and n % options.throttle_every == 0):
             if options.throttle_status == 429:
                 return ApiError(429, "Rejected.Throttling", "The QPS upper limit is exceeded.")
             return ApiError(400, "Throttling", "Request was denied due to request throttling.")

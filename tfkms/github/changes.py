@@ -2,9 +2,9 @@
 patch that is left when some of them went into the review."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from tfkms.patch.line_diff import opcodes
 from tfkms.patch.model import FilePatch
 from tfkms.redact import mask_secret_literals
 
@@ -32,7 +32,7 @@ def line_changes(patch: FilePatch) -> list[Change]:
     starts = _line_starts(old)
     new_starts = _line_starts(new)
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(old, new):
         if tag == "equal":
             continue
         if i1 < i2:

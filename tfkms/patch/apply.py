@@ -298,13 +298,14 @@ def stage_patch(patch: FilePatch, bases: list[Path]) -> Staged | InputProblem:
 
 
 def remove_stale_temp_files(directories: set[Path]) -> None:
-    """Temp files a killed run left behind (Terraform ignores them, but they are litter)."""
-    from tfkms.atomic import TEMP_PREFIX, TEMP_SUFFIX, is_stale_temp
+    """Temp files a killed run left behind (Terraform ignores them, but they are litter); a concurrent
+    run's file in flight stays, whichever PID namespace it runs in (see `remove_if_stale`)."""
+    from tfkms.atomic import TEMP_PREFIX, TEMP_SUFFIX, remove_if_stale
 
     for directory in directories:
         try:
-            for leftover in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-                if is_stale_temp(leftover.name):  # a concurrent run's file in flight stays
-                    leftover.unlink()
+            leftovers = list(directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
         except OSError:
             continue
+        for leftover in leftovers:  # one that cannot be removed does not keep the others
+            remove_if_stale(leftover)

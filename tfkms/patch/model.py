@@ -5,10 +5,10 @@ all depend on it downwards; `analysis.result.Finding` carries a finding's edits.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tfkms.patch.line_diff import unified_lines
 from tfkms.redact import MASK, mask_secret_literals
 
 
@@ -46,7 +46,7 @@ class FilePatch:
     patched_secret_spans: tuple[tuple[int, int], ...] = ()
 
     def unified_diff(self) -> str:
-        lines = difflib.unified_diff(
+        lines = unified_lines(
             mask_spans(self.original, self.secret_spans).splitlines(keepends=True),
             mask_spans(self.patched, self.patched_secret_spans).splitlines(keepends=True),
             fromfile=f"a/{self.display}",

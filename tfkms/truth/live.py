@@ -2,11 +2,13 @@
 
 Read-only and metadata-only: ListKeys/DescribeKey, ListAliases, ListSecrets/
 DescribeSecret, ListKmsInstances/GetKmsInstance (and ListKeyVersions on request).
-GetSecretValue is never called. Calls run on a bounded thread pool under one QPS cap
-shared by every thread of a run; throttling, 5xx, timeouts and dropped connections are
-retried with exponential backoff and full jitter, a bounded number of times. A call
-that still fails raises LiveCallError and the run returns nothing, so no caller can
-write a partial snapshot. The SDK is imported lazily: importing this module is cheap.
+GetSecretValue is never called. Calls run on a bounded thread pool, paced by one adaptive
+rate shared by every thread of a run (it backs off on throttling answers; --qps adds a hard
+cap); each listed page is described while the next page is listed. Throttling, 5xx, timeouts
+and dropped connections are retried with exponential backoff and full jitter, a bounded
+number of times. A call that still fails raises LiveCallError and the run returns nothing,
+so no caller can write a partial snapshot. The SDK is imported lazily: importing this
+module is cheap.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from tfkms import logs
 from tfkms.errors import TfkmsError
+from tfkms.truth.live_batch import Batch
 from tfkms.truth.live_calls import CallRun, instance_type_of, text_or_none
 from tfkms.truth.live_errors import LiveCallError, is_not_found, is_unsupported
 from tfkms.truth.live_transport import PAGE_SIZE, REGION_PATTERN, LiveOptions, endpoint_for
@@ -42,23 +45,17 @@ def collect_inventory(regions: list[str], options: LiveOptions | None = None, pr
     regions = _checked_regions(regions, options)
     run = CallRun(options, regions, progress)
     try:
-        parts = ("keys", "secrets", "aliases", "instances")
-        listed = run.gather([(r, partial(_list, run, r, part)) for r in regions for part in parts])
-        listing = {(r, part): listed[i * len(parts) + j] for i, r in enumerate(regions) for j, part in enumerate(parts)}
-        jobs: list[tuple[str, Callable[[], Any]]] = []
+        batch = run.batch()
         for region in regions:
-            key_ids = listing[region, "keys"]
-            before = len(jobs)
-            jobs += [(region, partial(_describe_key, run, region, k)) for k in key_ids]
-            jobs += [(region, partial(_describe_secret, run, region, s)) for s in listing[region, "secrets"]]
-            jobs += [(region, partial(_get_instance, run, region, i)) for i in listing[region, "instances"]]
-            if listing[region, "aliases"] is None:  # ListAliases not served: ask key by key
-                jobs += [(region, partial(_aliases_of_key, run, region, k)) for k in key_ids]
-            if options.key_versions:
-                jobs += [(region, partial(_version_count, run, region, k)) for k in key_ids]
-            if run.progress:
-                run.progress.expect(region, len(jobs) - before)
-        details = run.gather(jobs)
+            for part in _LISTINGS:
+                batch.submit(region, partial(_list_and_describe, run, batch, region, part), listing=True)
+        results = batch.wait()
+        listing = {(r, payload[0]): payload[1] for r, (kind, payload) in results if kind == "listed"}
+        # ListAliases not served: ask key by key, once the keys are all known
+        by_key = [(r, partial(_aliases_of_key, run, r, k)) for r in regions if listing[r, "aliases"] is None
+                  for k in listing[r, "keys"]]
+        if by_key:
+            results += list(zip([r for r, _ in by_key], run.gather(by_key), strict=True))
     finally:
         run.close()
     inventory = Inventory(generated_at=_utc_now(), source=f"live:{options.endpoint}" if options.endpoint else "live")
@@ -66,9 +63,7 @@ def collect_inventory(regions: list[str], options: LiveOptions | None = None, pr
         aliases: dict[str, list[str]] = {}
         for name, key_id in listing[region, "aliases"] or []:
             aliases.setdefault(key_id, []).append(name)
-        inventory.regions[region] = _assemble(
-            region, [d for (r, _), d in zip(jobs, details, strict=True) if r == region], aliases
-        )
+        inventory.regions[region] = _assemble(region, [d for r, d in results if r == region], aliases)
     return inventory
 
 
@@ -137,11 +132,25 @@ _LISTINGS: dict[str, tuple[str, Callable[[Any], list]]] = {
 }
 
 
-def _list(run: CallRun, region: str, part: str) -> list | None:
-    action, items = _LISTINGS[part]
+def _list_and_describe(run: CallRun, batch: Batch, region: str, part: str) -> tuple[str, tuple[str, list | None]]:
+    """List `part` of `region`, submitting the describes of each page as soon as it is read."""
+    by_part: dict[str, list[Callable[[CallRun, str, str], Any]]] = {
+        "keys": [_describe_key, *([_version_count] if run.options.key_versions else [])],
+        "secrets": [_describe_secret],
+        "instances": [_get_instance],
+    }
+    describers = by_part.get(part, [])
+
+    def describe(items: list) -> None:
+        for item in items:
+            for describer in describers:
+                batch.submit(region, partial(describer, run, region, item))
+
+    action, items_of = _LISTINGS[part]
     request = getattr(_models(), f"{action}Request")
-    return run.paginate(region, action, lambda p: request(page_number=p, page_size=PAGE_SIZE), items,
-                        optional=part == "aliases")
+    listed = run.paginate(region, action, lambda p: request(page_number=p, page_size=PAGE_SIZE), items_of,
+                          optional=part == "aliases", on_page=describe if describers else None)
+    return "listed", (part, listed)
 
 
 def _describe_key(run: CallRun, region: str, key_ref: str) -> tuple[str, CloudKey | None]:

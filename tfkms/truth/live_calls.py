@@ -1,16 +1,18 @@
-"""Live KMS calls, the run: one collection's pool, limiter, clients, retries with backoff and full
-jitter, and progress; plus the small readers of API answers."""
+"""Live KMS calls, the run: one collection's pool, pacing (the adaptive rate under the --qps cap),
+clients, retries with backoff and full jitter, and progress; plus the small readers of API answers."""
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tfkms import logs
 from tfkms.progress import Progress
+from tfkms.truth.adaptive_rate import AdaptiveRate
+from tfkms.truth.live_batch import Batch
 from tfkms.truth.live_errors import (
     CallTimeout,
     Cancelled,
@@ -20,6 +22,7 @@ from tfkms.truth.live_errors import (
     LiveDeadlineError,
     MalformedAnswer,
     classify,
+    is_throttling,
     is_unsupported,
 )
 from tfkms.truth.live_transport import (
@@ -30,6 +33,8 @@ from tfkms.truth.live_transport import (
     credential_client,
     kms_client,
 )
+
+_LOG = logs.get("live")
 
 
 def text_or_none(value: Any) -> str | None:
@@ -124,7 +129,7 @@ def _checking(client: Any) -> Any:
 
 
 class CallRun:
-    """One collection: credentials, a client per region, the pool, the limiter, progress."""
+    """One collection: credentials, a client per region, the pool, the pacing, progress."""
 
     def __init__(self, options: LiveOptions, regions: list[str], progress: bool) -> None:
         self.options = options = options.started()
@@ -132,7 +137,10 @@ class CallRun:
         self._inflight: set[threading.Event] = set()  # woken when the run stops
         self._inflight_lock = threading.Lock()
         self._sleep = options.sleep or self._wait
-        self.limiter = RateLimiter(options.qps, options.clock, self._sleep)
+        self.cap = RateLimiter(options.qps, options.clock, self._sleep)
+        # --qps 0 (or less): no client-side pacing at all, the retries' backoff alone
+        paced = options.qps is None or options.qps > 0
+        self.rate = AdaptiveRate(options.clock, self._sleep) if paced else None
         credential = credential_client(options)
         self.clients = {region: _checking(kms_client(region, options, credential)) for region in regions}
         self.pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="tfkms-kms")
@@ -149,19 +157,27 @@ class CallRun:
             for wake in self._inflight:
                 wake.set()
 
-    def _remaining(self) -> float | None:
+    def remaining(self) -> float | None:
+        """Seconds left before the run's deadline (None: no deadline)."""
         deadline = self.options.deadline
         return None if deadline is None else deadline - time.monotonic()
 
-    def _deadline_error(self, region: str | None = None, action: str | None = None) -> LiveDeadlineError:
+    def deadline_error(self, region: str | None = None, action: str | None = None) -> LiveDeadlineError:
         self.halt()
         return LiveDeadlineError(self.options.timeout_s, region, action)
+
+    def batch(self) -> Batch:
+        return Batch(self)
 
     def close(self) -> None:
         self.halt()
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.progress:
             self.progress.close()
+        if self.rate is not None:
+            done = self.rate.snapshot()
+            final = "never limited" if done.rate_qps is None else f"ended at {done.rate_qps:.1f} requests/s"
+            _LOG.info("adaptive rate: %d answers, %d throttled; %s", done.answers, done.throttles, final)
 
     # ------------------------------------------------------------ one call
 
@@ -173,12 +189,16 @@ class CallRun:
             attempt += 1
             if self.stop.is_set():
                 raise Cancelled()
-            remaining = self._remaining()
+            remaining = self.remaining()
             if remaining is not None and remaining <= 0:
-                raise self._deadline_error(region, action)
-            self.limiter.acquire()
+                raise self.deadline_error(region, action)
+            sent_at = self.rate.acquire() if self.rate is not None else None
+            self.cap.acquire()
             try:
-                return self._attempt(region, action, method, request).body
+                body = self._attempt(region, action, method, request).body
+                if self.rate is not None:
+                    self.rate.answered()
+                return body
             except (Cancelled, LiveDeadlineError):
                 raise
             except MalformedAnswer as exc:
@@ -190,6 +210,7 @@ class CallRun:
                                                             f"({type(exc).__name__})") from None
             except Exception as exc:  # noqa: BLE001 (every SDK failure is sorted below)
                 failure = classify(exc)
+                self._pace(failure, sent_at)
                 if tolerate is not None and tolerate(failure):
                     return None
                 if not failure.retryable or attempt >= self.options.max_attempts:
@@ -198,10 +219,18 @@ class CallRun:
                 ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * 2 ** (attempt - 1))
                 delay = failure.retry_after_s if failure.retry_after_s is not None else ceiling * self.options.jitter()
                 delay = min(delay, self.options.backoff_cap_s)
-                remaining = self._remaining()
+                remaining = self.remaining()
                 if remaining is not None and delay >= remaining:
-                    raise self._deadline_error(region, action) from None
+                    raise self.deadline_error(region, action) from None
                 self._sleep(delay)
+
+    def _pace(self, failure: Failure, sent_at: float | None) -> None:
+        if self.rate is None:
+            return
+        if is_throttling(failure):
+            self.rate.throttled(failure.retry_after_s, sent_at)
+        elif failure.status is not None:  # the server answered (a not-found, a refusal): it keeps up
+            self.rate.answered()
 
     def _attempt(self, region: str, action: str, method: Callable[[Any], Any], request: Any) -> Any:
         """One SDK call under a total deadline (the attempt's and the run's). The SDK's read timeout
@@ -226,9 +255,9 @@ class CallRun:
             while not outcome:
                 if self.stop.is_set():
                     raise Cancelled()
-                remaining = self._remaining()
+                remaining = self.remaining()
                 if remaining is not None and remaining <= 0:
-                    raise self._deadline_error(region, action)
+                    raise self.deadline_error(region, action)
                 left = limit - time.monotonic()
                 if left <= 0:
                     raise CallTimeout(f"no complete answer within {self.options.call_timeout_s:g} s")
@@ -248,10 +277,13 @@ class CallRun:
         make_request: Callable[[int], Any],
         items_of: Callable[[Any], list],
         optional: bool = False,
+        on_page: Callable[[list], None] | None = None,
     ) -> list | None:
         """Every item of a page-numbered listing, in order, without duplicates.
 
         `optional`: None when the endpoint does not serve the action at all.
+        `on_page`: called with each page's new items as soon as it is read (to describe them
+        while the next page is listed).
         A page that brings nothing new (a server that ignores PageNumber), or more pages than
         TotalCount allows, is an error: the listing would be incomplete or endless.
         """
@@ -264,16 +296,15 @@ class CallRun:
             if body is None:
                 return None
             batch = items_of(body) or []
-            fresh = 0
-            for item in batch:
-                if item not in seen:
-                    seen.add(item)
-                    items.append(item)
-                    fresh += 1
+            fresh = [item for item in dict.fromkeys(batch) if item not in seen]
+            seen.update(fresh)
+            items += fresh
             if batch and not fresh:
                 self.halt()
                 raise LiveAnswerError(region, action, None, f"page {page} repeats items of earlier pages "
                                       "(the server ignores PageNumber?), so the listing cannot be completed")
+            if on_page is not None and fresh:
+                on_page(fresh)
             total = body.total_count  # checked by check_answer: None or a whole number
             if not batch and total is not None and len(items) < int(total):
                 self.halt()
@@ -295,36 +326,9 @@ class CallRun:
                                       f"{page} pages gave {len(items)} items and more keep coming")
             page += 1
 
-    def gather(self, jobs: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
+    def gather(self, jobs: Sequence[tuple[str, Callable[[], Any]]]) -> list[Any]:
         """Run (region, job) pairs on the pool; the first failure cancels the rest."""
-        futures: dict[Future, int] = {self.pool.submit(job): i for i, (_, job) in enumerate(jobs)}
-        results: list[Any] = [None] * len(jobs)
-        failure: BaseException | None = None
-        remaining = self._remaining()
-        try:
-            # each call keeps the deadline itself; the wait here is bounded too, a little later
-            for future in as_completed(futures, timeout=None if remaining is None else max(0.0, remaining) + 2):
-                if future.cancelled():
-                    continue
-                error = future.exception()
-                if error is None:
-                    results[futures[future]] = future.result()
-                    if self.progress:
-                        self.progress.advance(jobs[futures[future]][0])
-                elif failure is None or (isinstance(failure, Cancelled) and not isinstance(error, Cancelled)):
-                    failure = error  # keep the real cause, not a thread that merely stopped
-                    self._cancel(futures)
-        except FuturesTimeout:
-            self._cancel(futures)
-            raise self._deadline_error() from None
-        except BaseException:  # KeyboardInterrupt while waiting
-            self._cancel(futures)
-            raise
-        if failure is not None:
-            raise failure
-        return results
-
-    def _cancel(self, futures: Iterable[Future]) -> None:
-        self.halt()
-        for future in futures:
-            future.cancel()
+        batch = self.batch()
+        for region, job in jobs:
+            batch.submit(region, job)
+        return [result for _, result in batch.wait()]

@@ -124,6 +124,11 @@ def classify(exc: Exception) -> Failure:
     return Failure(False, code, status, detail)
 
 
+def is_throttling(failure: Failure) -> bool:
+    """The server asks us to slow down (a 503 "unavailable" included): the adaptive rate backs off."""
+    return failure.code in THROTTLING_CODES or failure.status == 429 or failure.retry_after_s is not None
+
+
 def is_not_found(failure: Failure) -> bool:
     code = failure.code or ""
     return code.startswith("Forbidden.") and code.endswith("NotFound")

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tfkms import __version__
-from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_LIVE_TIMEOUT_S, DEFAULT_QPS
+from tfkms.defaults import DEFAULT_CONCURRENCY, DEFAULT_LIVE_TIMEOUT_S
 from tfkms.errors import TfkmsError
 from tfkms.hosts import is_loopback
 
@@ -21,7 +21,6 @@ DEFAULT_TIMEOUT_S = DEFAULT_LIVE_TIMEOUT_S
 REGION_PATTERN = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 
 
-
 @dataclass
 class LiveOptions:
     """How to reach the API and how hard to push it."""
@@ -29,7 +28,9 @@ class LiveOptions:
     endpoint: str | None = None  # None: kms.<region>.aliyuncs.com; "host[:port]", "https://host",
     #                              "http://127.0.0.1:PORT" (emulator); "{region}" is substituted
     profile: str | None = None  # aliyun CLI profile (~/.aliyun/config.json); None: the default chain
-    qps: float = DEFAULT_QPS  # cap on requests per second across all threads (<= 0: no cap)
+    # None: the adaptive rate alone (tfkms/truth/adaptive_rate.py); N > 0: the adaptive rate under a
+    # hard cap of N requests per second across all threads; <= 0: no client-side pacing at all
+    qps: float | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     max_attempts: int = 8  # per call, first try included
     connect_timeout_s: float = 5.0
@@ -58,10 +59,10 @@ class LiveOptions:
 
 
 class RateLimiter:
-    """Token bucket of capacity one, shared by all threads: requests are spaced 1/qps apart."""
+    """Token bucket of capacity one, shared by all threads: requests are spaced 1/qps apart (the hard cap)."""
 
-    def __init__(self, qps: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self._interval = 1.0 / qps if qps > 0 else 0.0
+    def __init__(self, qps: float | None, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._interval = 1.0 / qps if qps is not None and qps > 0 else 0.0
         self._clock, self._sleep = clock, sleep
         self._next = clock()
         self._lock = threading.Lock()
