@@ -4,14 +4,19 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import pytest
+from bench_modules import load_bench
 from conftest import CANARY
+
 from tfkms.analysis.check import check_project
+from tfkms.analysis.join import Truth
+from tfkms.config import files
+from tfkms.config.hcl_structure import ReadPlan
 from tfkms.config.parallel import ParseCache, ParseJob, parse_files
 from tfkms.config.scan import build_project
 from tfkms.config.syntax import SourceFile
 from tfkms.errors import InputProblem
 from tfkms.report.json_report import result_dict
-from tfkms.analysis.join import Truth
 
 
 def _monorepo(root: Path) -> Path:
@@ -74,3 +79,16 @@ def test_cache_round_trip_holds_no_secret_and_no_text(tmp_path: Path) -> None:
     assert isinstance(again, SourceFile) and again.text == data.decode()
     assert again.blocks[0].attributes["secret_name"].expr.text == '"n"'
     assert CANARY.encode() not in pickle.dumps(again.blocks)
+
+
+def test_two_stage_read_gives_exactly_the_full_parse_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    """Issue 18: reading only the blocks that matter changes no report. The generated monorepo
+    (every KMS variant, module callers, decoys, heredocs, validations, backends) is judged with the
+    two-stage read and with every file given whole to Lark."""
+    root = tmp_path / "mono"
+    load_bench("gen_monorepo").generate(root, 20, seed=7, kms_share=0.5, module_share=0.25)
+    selective = _report(root, workers=1)
+    monkeypatch.setattr(files, "read_plan", lambda blocks, text: ReadPlan(set(), []))  # nothing skipped
+    assert _report(root, workers=1) == selective
+    assert len(selective["resources"]) > 10
