@@ -2,11 +2,13 @@
 
 Everything tfkms evaluates or edits is read in full: KMS resources and data sources, the other
 types `fix` protects, and every block that is not a resource, data source or output
-(`terraform`, `provider`, `variable`, `locals`, `module`, `moved`, `import`, ...). A resource,
-data source or output of another type is read only for its header and spans (a `shallow`
-Block: enough for duplicate declarations and override merging) unless its bytes mention KMS
-(`alicloud_kms...`), a key version (TFKMS108 follows `primary_key_version` anywhere), or a
-secret-bearing argument (its value's span must be known, so that a diff can mask it).
+(`terraform`, `provider`, `variable`, `locals`, `module`, `moved`, `import`, ...), but for the
+nested blocks tfkms never looks at (a variable's `validation`, the `backend`, a provider's
+`assume_role`). A resource, data source or output of another type is read for its header only
+(`SourceFile.shallow`: enough for duplicate declarations) unless its bytes name a KMS resource
+(outputs excepted: `files.slim_unrelated` never reads them), a key version (TFKMS108 follows
+`primary_key_version` anywhere) or a secret-bearing argument (its value's span must be known, so
+that a diff can mask it; the same holds for the nested blocks).
 """
 from __future__ import annotations
 
@@ -41,9 +43,8 @@ def is_protected_type(type_label: str) -> bool:
 def read_plan(blocks: list[TopBlock], text: str) -> ReadPlan:
     """What of this file Lark reads: every block but the shallow ones, without the nested blocks
     tfkms never looks at (a variable's `validation`, the `backend`)."""
-    shallow = _shallow_blocks(blocks, text)
-    secrets = _find(text, _SECRET_NAMES, whole_word=True) if any(
-        b.type in _UNREAD_CHILDREN for b in blocks) else []
+    secrets = _find(text, _SECRET_NAMES, whole_word=True)
+    shallow = _shallow_blocks(blocks, text, secrets)
     unread: list[tuple[int, int]] = []
     for i, block in enumerate(blocks):
         kinds = _UNREAD_CHILDREN.get(block.type)
@@ -68,7 +69,7 @@ def structure_for_lark(text: str) -> tuple[tuple[list[TopBlock], ReadPlan] | Non
     return (found, plan), len(text) - unread
 
 
-def _shallow_blocks(blocks: list[TopBlock], text: str) -> set[int]:
+def _shallow_blocks(blocks: list[TopBlock], text: str, secrets: list[int]) -> set[int]:
     skippable: dict[tuple[str, str], bool] = {}  # (block type, type label): a big file repeats a few
     candidates = []
     for i, block in enumerate(blocks):
@@ -88,7 +89,7 @@ def _shallow_blocks(blocks: list[TopBlock], text: str) -> set[int]:
     def holding(positions: list[int]) -> set[int]:  # a mark between blocks is charged to the one before
         return {bisect.bisect_right(starts, at) - 1 for at in positions}
 
-    read = holding(_find(text, (_VERSION_MARK,), whole_word=False) + _find(text, _SECRET_NAMES, whole_word=True))
+    read = holding(_find(text, (_VERSION_MARK,), whole_word=False) + secrets)
     # an output that names a KMS resource is read only when it reads a key version (slim_unrelated)
     read_unless_output = holding(_find(text, (_KMS_MARK,), whole_word=False))
     return {i for i in candidates if i not in read and (blocks[i].type == "output" or i not in read_unless_output)}
