@@ -12,6 +12,7 @@ from tfkms.commands.options import (
     EndpointOpt,
     ExcludeOpt,
     FormatOpt,
+    IgnoreRotationOpt,
     InsecureHttpOpt,
     InventoryOpt,
     LiveOpt,
@@ -23,6 +24,7 @@ from tfkms.commands.options import (
     ProviderVersionOpt,
     RegionOpt,
     StateOpt,
+    StrategyOpt,
     fix_options,
     report_format,
     scan_options,
@@ -31,11 +33,6 @@ from tfkms.commands.options import (
 from tfkms.commands.reporting import emit_report
 
 WriteOpt = Annotated[bool, typer.Option("--write", help="Write the patch (default: print a diff).")]
-StrategyOpt = Annotated[str | None, typer.Option(
-    "--strategy", metavar="[auto|instance-id|ignore-changes]",
-    help="How to patch; auto decides per resource and says why [default: auto, or the settings file].")]
-IgnoreRotationOpt = Annotated[bool, typer.Option(
-    "--ignore-rotation", help="Add rotation attributes to lifecycle.ignore_changes.")]
 
 
 def fix(

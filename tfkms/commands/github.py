@@ -14,6 +14,7 @@ from tfkms.commands.options import (
     ConfigOpt,
     EndpointOpt,
     ExcludeOpt,
+    IgnoreRotationOpt,
     InsecureHttpOpt,
     InventoryOpt,
     LiveOpt,
@@ -24,6 +25,7 @@ from tfkms.commands.options import (
     ProviderVersionOpt,
     RegionOpt,
     StateOpt,
+    StrategyOpt,
     fix_options,
     scan_options,
     truth_options,
@@ -38,11 +40,6 @@ github_app = typer.Typer(
     help=_HELP, short_help=_HELP,  # whole in `tfkms --help` (click cuts a help's first line at 45 characters)
     no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
-StrategyOpt = Annotated[str | None, typer.Option(
-    "--strategy", metavar="[auto|instance-id|ignore-changes]",
-    help="How to patch; auto decides per resource and says why (default: auto, or the settings file).")]
-IgnoreRotationOpt = Annotated[bool, typer.Option(
-    "--ignore-rotation", help="Add rotation attributes to lifecycle.ignore_changes.")]
 RepoOpt = Annotated[str | None, typer.Option(
     "--repo", metavar="OWNER/NAME", help="Repository (default: $GITHUB_REPOSITORY).")]
 ApiUrlOpt = Annotated[str | None, typer.Option(

@@ -133,6 +133,14 @@ def truth_options(state: list[str] | None, inventory: Path | None, live: bool, r
     return options
 
 
+# `fix` and `github fix-pr|review`: how to patch, parsed by fix_options
+StrategyOpt = Annotated[str | None, typer.Option(
+    "--strategy", metavar="[auto|instance-id|ignore-changes]",
+    help="How to patch; auto decides per resource and says why [default: auto, or the settings file].")]
+IgnoreRotationOpt = Annotated[bool, typer.Option(
+    "--ignore-rotation", help="Add rotation attributes to lifecycle.ignore_changes.")]
+
+
 def fix_options(strategy: str | None, ignore_rotation: bool) -> FixOptions:
     """--strategy (None: the settings file decides, else auto) and --ignore-rotation of fix and github."""
     from tfkms.analysis.fix import FixOptions

@@ -123,8 +123,9 @@ def scan_structure(text: str) -> list[TopBlock]:
             start = _GAP.match(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
             if start >= size:
                 return blocks
-            kind, labels, open_brace, end = _slow_block(text, start, line + count("\n", pos, start))
         line += count("\n", pos, start)
+        if fast is None:
+            kind, labels, open_brace, end = _slow_block(text, start, line)
         end_line = line + count("\n", start, end)
         append(TopBlock(kind, labels, start, end, line, end_line, open_brace, end - 1))
         if fast is None and _AFTER_BLOCK.match(text, end) is None:
