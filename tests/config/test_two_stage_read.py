@@ -214,6 +214,26 @@ def test_what_is_read_in_full() -> None:
     assert masked == ['"hunter2"', '"s"']
 
 
+def test_a_kms_name_in_text_is_no_reference_but_one_in_code_or_a_template_is() -> None:
+    """A resource naming a KMS resource is read in full, unless every mention sits where no
+    reference can be: a comment, a label, or a string or heredoc without templates."""
+    bodies = {
+        "comment": '  # moved from alicloud_kms_key.old\n  cidr_block = "10.0.0.0/8" // alicloud_kms_key.k\n',
+        "string": '  description = "was encrypted by alicloud_kms_key.k"\n',
+        "heredoc": '  description = <<EOT\nresource "alicloud_kms_key" "inside" {\n}\nEOT\n',
+        "code": '  kms_key_id = alicloud_kms_key.k.id\n',
+        "template": '  description = "key ${alicloud_kms_key.k.id}"\n',
+        "heredoc_template": '  description = <<EOT\nkey: ${alicloud_kms_key.k.id}\nEOT\n',
+        "nested": '  tags = {\n    key = lookup(var.m, "x", alicloud_kms_key.k.arn)\n  }\n',
+    }
+    text = "# alicloud_kms_key between blocks is a comment\n\n" + "".join(
+        f'resource "alicloud_vpc" "{name}" {{\n{body}}}\n\n' for name, body in bodies.items())
+    text += 'resource "alicloud_vpc" "alicloud_kms_label" {\n  cidr_block = "10.1.0.0/16"\n}\n'
+    _, blocks, _, shallow = parse_hcl(text, read_plan)
+    assert [b.labels[1] for b in blocks] == ["code", "template", "heredoc_template", "nested"]
+    assert [labels[1] for _, labels, _ in shallow] == ["comment", "string", "heredoc", "alicloud_kms_label"]
+
+
 def test_an_error_in_a_block_tfkms_does_not_read_is_not_reported() -> None:
     text = 'resource "alicloud_vpc" "v" {\n  cidr_block = = "x"\n}\n\nresource "alicloud_kms_key" "k" {\n}\n'
     with pytest.raises(HclSyntaxError):

@@ -6,7 +6,8 @@ types `fix` protects, and every block that is not a resource, data source or out
 nested blocks tfkms never looks at (a variable's `validation`, the `backend`, a provider's
 `assume_role`). A resource, data source or output of another type is read for its header only
 (`SourceFile.shallow`: enough for duplicate declarations) unless its bytes name a KMS resource
-(outputs excepted: `files.slim_unrelated` never reads them), a key version (TFKMS108 follows
+where a reference can be (not in a comment, nor in a string or heredoc without templates; outputs
+excepted: `files.slim_unrelated` never reads them), a key version (TFKMS108 follows
 `primary_key_version` anywhere) or a secret-bearing argument (its value's span must be known, so
 that a diff can mask it; the same holds for the nested blocks).
 """
@@ -21,6 +22,7 @@ from tfkms.config.hcl_structure import (
     TopBlock,
     TopLevelArgument,
     child_blocks,
+    literal_text_spans,
     scan_structure,
 )
 from tfkms.knowledge.forcenew import PROTECTED_TYPES
@@ -91,8 +93,24 @@ def _shallow_blocks(blocks: list[TopBlock], text: str, secrets: list[int]) -> se
 
     read = holding(_find(text, (_VERSION_MARK,), whole_word=False) + secrets)
     # an output that names a KMS resource is read only when it reads a key version (slim_unrelated)
-    read_unless_output = holding(_find(text, (_KMS_MARK,), whole_word=False))
+    read_unless_output = holding(_references(text, blocks, starts, _find(text, (_KMS_MARK,), whole_word=False)))
     return {i for i in candidates if i not in read and (blocks[i].type == "output" or i not in read_unless_output)}
+
+
+def _references(text: str, blocks: list[TopBlock], starts: list[int], marks: list[int]) -> list[int]:
+    """The marks that may be references: inside a block's body, and neither in a comment nor in a
+    string or heredoc without templates (40,000 generated VPCs may carry a heredoc quoting a KMS
+    block: text, not a reference). Between blocks there are only comments, and a label is a name."""
+    by_block: dict[int, list[int]] = {}
+    for at in marks:
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and blocks[i].open_brace < at < blocks[i].close_brace:
+            by_block.setdefault(i, []).append(at)
+    out: list[int] = []
+    for i, positions in by_block.items():
+        literal = literal_text_spans(text, blocks[i])
+        out.extend(at for at in positions if not any(start <= at < end for start, end in literal))
+    return out
 
 
 def _find(text: str, marks: tuple[str, ...], whole_word: bool) -> list[int]:

@@ -19,8 +19,9 @@ from tfkms.config.json_parser import JsonNode
 from tfkms.config.syntax import Attribute, Block, Expr, ShallowHeader, SourceFile
 
 # Part of the cache key: raise it when the syntax classes or this encoding change shape, so entries
-# written by an older layout are never read (5: JSON instead of pickle; 6: shallow headers).
-CACHE_FORMAT = 6
+# written by an older layout are never read (5: JSON instead of pickle; 6: shallow headers; 7: simple
+# blocks read without Lark, their values detached).
+CACHE_FORMAT = 7
 
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SourceFile, Block, Attribute, Expr, JsonNode)}
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tfkms.config.block_scope import is_protected_type, read_plan
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
@@ -60,6 +61,8 @@ def parse_source(path: Path, display: str, text: str,
     redact_sensitive(source)
     slim_unrelated(source)
     detach_unrelated(source)
+    if path.name.endswith((".tf", ".tofu")):
+        drop_positions(source)
     return source
 
 
@@ -87,6 +90,32 @@ def detach_unrelated(source: SourceFile) -> None:
         for name, attr in current.attributes.items():
             if attr.expr.node is not None and not (keep is None or name in keep):
                 attr.expr.node, attr.expr.detached = None, True
+
+
+# The only trees whose inner positions an edit reads (hcl_edits.extend_ignore_changes splices into the list).
+_KEEP_POSITIONS = frozenset({"ignore_changes"})
+
+
+def drop_positions(source: SourceFile) -> None:
+    """Drop the position records (Lark's Meta) inside kept trees: every span tfkms uses was taken
+    from them when the file was read (Block, Attribute, Expr), and they are most of what a parsed
+    file weighs when shipped from a worker (2.4x the bytes, 3.5x the unpickling) or cached."""
+    nodes: list[Any] = []
+    blocks = list(source.blocks)
+    while blocks:
+        block = blocks.pop()
+        blocks.extend(block.blocks)
+        nodes += [attr.expr.node for name, attr in block.attributes.items()
+                  if attr.expr.node is not None and name not in _KEEP_POSITIONS]
+    if not nodes:
+        return  # a file read without Lark (simple_blocks) has no tree, and needs no lark import
+    from lark import Tree
+
+    trees = [node for node in nodes if isinstance(node, Tree)]
+    while trees:
+        tree = trees.pop()
+        tree._meta = None
+        trees.extend(child for child in tree.children if isinstance(child, Tree))
 
 
 def slim_unrelated(source: SourceFile) -> None:

@@ -306,6 +306,7 @@ def _parse_selected(text: str, skip: SkipChooser, found: list[TopBlock] | None =
     """None when the whole file should go to Lark: nothing to skip, a top-level argument, or a
     small file whose structure the fast pass cannot read (Lark names the error as it always has)."""
     from tfkms.config.hcl_structure import StructureError, TopLevelArgument, scan_structure
+    from tfkms.config.simple_blocks import read_simple_blocks
 
     try:
         found = scan_structure(text) if found is None else found
@@ -317,13 +318,21 @@ def _parse_selected(text: str, skip: SkipChooser, found: list[TopBlock] | None =
         raise HclSyntaxError(exc.line, None, exc.message) from None
     plan = skip(found, text)
     skipped = plan.shallow
-    if not skipped and not plan.unread:
+    simple = read_simple_blocks(text, found, skipped, plan.unread, reparse_node)
+    if not skipped and not plan.unread and not simple:
         return None
+    shallow = [(found[i].type, found[i].labels, found[i].line) for i in sorted(skipped)]
+    if len(skipped) + len(simple) == len(found) and _SUPPRESS_MARK not in text:
+        # nothing left for Lark: the gaps between blocks are blank or comments (hcl_structure)
+        return {}, [simple[i] for i in sorted(simple)], [], shallow
     # Unread text becomes spaces (newlines too: Lark reads a run of spaces as one token, each
     # newline as one): offsets stay exact; lines are counted from each block's known line. A run
     # of shallow blocks is blanked with the gaps between them (their comments can only concern
     # the shallow blocks after them: a suppression is read inside a block or above it).
-    spans, i, count = list(plan.unread), 0, len(found)
+    spans = sorted((block.start, block.end) for block in simple.values())
+    starts = [start for start, _ in spans]
+    spans += [span for span in plan.unread if not _inside(span[0], spans, starts)]  # blanked with its block
+    i, count = 0, len(found)
     while i < count:
         if i not in skipped:
             i += 1
@@ -347,8 +356,15 @@ def _parse_selected(text: str, skip: SkipChooser, found: list[TopBlock] | None =
         raise HclSyntaxError(line, exc.column, exc.message, exc.pos) from None
     except RecursionError:
         raise HclSyntaxError(None, None, "nesting too deep to parse") from None
-    shallow = [(found[i].type, found[i].labels, found[i].line) for i in sorted(skipped)]
+    if simple:
+        blocks = sorted(blocks + list(simple.values()), key=lambda block: block.start)
     return attributes, blocks, builder.comments, shallow
+
+
+def _inside(at: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether offset `at` lies in one of `spans` (sorted, disjoint; `starts` their starts)."""
+    i = bisect.bisect_right(starts, at) - 1
+    return i >= 0 and at < spans[i][1]
 
 
 def parse_expression(text: str) -> Expr | None:
@@ -361,6 +377,12 @@ def parse_expression(text: str) -> Expr | None:
 
 
 def reparse_node(text: str) -> Any:
-    """The node of a detached expression, from its text (the `Expr.reparse` of every HCL Expr)."""
+    """The node of a detached expression, from its text (the `Expr.reparse` of every HCL Expr);
+    a simple value's without the grammar."""
+    from tfkms.config.simple_values import simple_tree
+
+    tree = simple_tree(text)
+    if tree is not None:
+        return tree
     parsed = parse_expression(text)
     return parsed.node if parsed is not None else None

@@ -103,19 +103,23 @@ def scan_structure(text: str) -> list[TopBlock]:
     """Every top-level block of a native-syntax file, in order."""
     blocks: list[TopBlock] = []
     append, fast_match, count = blocks.append, _FAST_BLOCK.match, text.count
+    # one string object for each block type and type label: a generated file repeats a few thousands of times
+    names: dict[str, str] = {}
+    name = names.setdefault
     pos, line, size = 0, 1, len(text)  # `line` is the line of offset `pos`
     while True:
         fast = fast_match(text, pos)
         if fast is not None:
-            start, end = fast.span(1)[0], fast.end()
+            start, end = fast.start(1), fast.end()
             kind, raw = fast.group(1, 2)
-            if not raw:
-                labels: tuple[str, ...] = ()
+            kind = name(kind, kind)
+            parts = raw.split('"')
+            if len(parts) == 5 and parts[0] == " " and parts[2] == " " and not parts[4]:  # resource "t" "n"
+                labels: tuple[str, ...] = (name(parts[1], parts[1]), parts[3])
+            elif not raw:
+                labels = ()
             elif '"' not in raw:
                 labels = tuple(raw.split())
-            elif raw.count('"') == 4 and raw.startswith(' "') and raw.endswith('"'):  # resource "t" "n"
-                first_end = raw.index('"', 2)
-                labels = (raw[2:first_end], raw[raw.index('"', first_end + 1) + 1:-1])
             else:
                 labels = tuple(q or bare for q, bare in _FAST_LABELS.findall(raw))
             open_brace = fast.start(3)
@@ -244,6 +248,28 @@ def _shown(text: str, at: int) -> str:
     if not char:
         return "the end of the file"
     return repr(char) if char.isprintable() and not char.isalnum() else "text"
+
+
+def literal_text_spans(text: str, top: TopBlock) -> list[tuple[int, int]]:
+    """The spans inside a top-level block that can hold no reference: comments, and quoted strings
+    and heredocs without any template (`${` or `%{`, escaped or not, as python-hcl2 may read it)."""
+    spans: list[tuple[int, int]] = []
+    pos, end = top.open_brace + 1, top.close_brace
+    while pos < end:
+        stop = _BODY_STOP.search(text, pos, end)
+        if stop is None:
+            break
+        at = stop.start()
+        if text[at] in "{}":
+            pos = at + 1
+            continue
+        after = _skip_inert(text, at)
+        piece = text[at:after]
+        comment = piece.startswith(("#", "//", "/*"))
+        if comment or ("${" not in piece and "%{" not in piece):  # a lone / or < is one character: harmless
+            spans.append((at, after))
+        pos = after
+    return spans
 
 
 _CHILD_HEADER = re.compile(rf'[ \t]*({_IDENT})(?:[ \t]+(?:"[^"\\\n]*"|{_IDENT}))*[ \t]*')

@@ -100,8 +100,7 @@ WATCHDOG_INTERVAL_S = 0.25
 
 
 def warm_up_grammar() -> None:
-    """Import and build the grammar: in the parent before it forks workers (they inherit it), or in
-    a spawned worker while the parent is still reading files."""
+    """Import and build the grammar in a worker, while the parent is still reading files."""
     from hcl2.parser import parser
 
     parser()
@@ -179,10 +178,9 @@ class ParsePool:
         self.started_with: list[str] = []  # the start method of every worker started, in order
         self.workers: list[tuple[BaseProcess, Connection]] = []
         self.ready: list[bool] = []  # per worker: its READY was read
-        if warm_up is warm_up_grammar and (start_method or choose_start_method()) == "fork":
-            # once here, not once per worker: forked workers inherit the grammar, and the parent
-            # needs it anyway (detached expressions are parsed again when evaluated)
-            warm_up_grammar()
+        # Each worker builds its own grammar, while the parent reads the files: built here before
+        # forking, it would be inherited, but on the parent's path (0.1 s), and the parent rarely
+        # needs it (the values it evaluates are mostly simple: simple_values.simple_tree).
         for _ in range(size):
             self.workers.append(self._start())
             self.ready.append(False)
@@ -299,23 +297,29 @@ def parse_files(jobs: list[ParseJob], cache: ParseCache | None, workers: int | N
         else:
             misses.append(job)
     size = workers if workers is not None else default_workers()
-    here = _parse_big_files_here(misses)
-    misses = [job for job in misses if job.path not in here]
-    use_pool = (len(misses) >= MIN_FILES_FOR_POOL and size > 1) or any(len(j.data) >= LARGE_FILE_BYTES for j in misses)
-    from tfkms import logs
+    own = pool is None
+    others = [job for job in misses if not _may_parse_here(job)]
+    if own and size > 1 and others and len(others) < len(misses):
+        # a big file is read here, slowly: meanwhile a worker builds the grammar and takes the
+        # other files (the parent then never builds it)
+        pool = ParsePool(max(1, min(size, len(others))))
+    try:
+        here = _parse_big_files_here(misses)
+        misses = [job for job in misses if job.path not in here]
+        use_pool = ((len(misses) >= MIN_FILES_FOR_POOL and size > 1) or (pool is not None and bool(misses))
+                    or any(len(j.data) >= LARGE_FILE_BYTES for j in misses))
+        from tfkms import logs
 
-    logs.get("parse").info("parse cache: %d hit(s), %d file(s) to parse%s", len(jobs) - len(misses), len(misses),
-                           f" in {size} worker process(es)" if use_pool else "")
-    if use_pool:
-        own = pool is None
-        pool = pool or ParsePool(max(1, min(size, len(misses))))
-        try:
+        logs.get("parse").info("parse cache: %d hit(s), %d file(s) to parse%s", len(jobs) - len(misses),
+                               len(misses), f" in {size} worker process(es)" if use_pool else "")
+        if use_pool:
+            pool = pool or ParsePool(max(1, min(size, len(misses))))
             parsed = pool.run(misses, timeout)
-        finally:
-            if own:
-                pool.close()
-    else:
-        parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
+        else:
+            parsed = {job.path: _parse_job(job.path, job.display, job.data) for job in misses}
+    finally:
+        if own and pool is not None:
+            pool.close()
     parsed.update(here)
     misses = [job for job in jobs if job.path in parsed]
     for job in misses:
@@ -338,7 +342,7 @@ def _parse_big_files_here(jobs: list[ParseJob]) -> dict[Path, SourceFile | Input
 
     out: dict[Path, SourceFile | InputProblem] = {}
     for job in jobs:
-        if len(job.data) < LARGE_FILE_BYTES or not job.path.name.endswith((".tf", ".tofu")):
+        if not _may_parse_here(job):
             continue
         try:
             text = decode(job.data, job.display)
@@ -355,6 +359,11 @@ def _parse_big_files_here(jobs: list[ParseJob]) -> dict[Path, SourceFile | Input
         except RecursionError:
             out[job.path] = InputProblem(job.display, None, None, "nesting too deep to parse")
     return out
+
+
+def _may_parse_here(job: ParseJob) -> bool:
+    """A big `.tf` file, which `_parse_big_files_here` may read in this process."""
+    return len(job.data) >= LARGE_FILE_BYTES and job.path.name.endswith((".tf", ".tofu"))
 
 
 def store_parsed(cache: ParseCache | None, jobs: list[ParseJob], results: dict[Path, SourceFile | InputProblem],
