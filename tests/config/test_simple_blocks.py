@@ -8,19 +8,22 @@ corpus- and hypothesis-wide equivalence with a full parse is in test_two_stage_r
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tfkms.config.block_scope import read_plan
 from tfkms.config.evaluator import evaluate
 from tfkms.config.hcl_parser import HclSyntaxError, parse_expression, parse_hcl, reparse_node
 from tfkms.config.hcl_structure import scan_structure
 from tfkms.config.simple_blocks import read_simple_blocks
-from tfkms.config.simple_values import simple_tree
+from tfkms.config.simple_values import VALUE, simple_tree
 from tfkms.config.syntax import Block
 
 REPO = Path(__file__).resolve().parents[2]
@@ -215,6 +218,40 @@ def test_simple_trees_are_exactly_the_trees_lark_gives() -> None:
 
 
 @pytest.mark.parametrize("value", ["-3", "1.5", "list(string)", "{}", "upper(x)", '"${x}"', '"$${x}"', '"\\u00e9"',
-                                   "a-b", "for", '["a",  "b"]', "var.x[0]"])
+                                   "a-b", "for", '["a",  "b"]', "var.x[0]",
+                                   "var.null", "var.true", "null.x", "false.y"])
 def test_other_values_are_left_to_lark(value: str) -> None:
     assert simple_tree(value) is None
+
+
+_PIECES = ["a", "Z", " ", "é", "数", "$", "%", "{", "}", "$$", "%%", "\\n", "\\t", '\\"', "\\\\", "\\u00e9", "#", "//"]
+_NAMES = ["var", "local", "region", "string", "x_1", "true", "false", "null", "for", "in", "a-b", "each"]
+
+
+@st.composite
+def _value(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["string", "number", "name", "traversal", "list", "type"]))
+    if kind == "string":
+        return '"' + "".join(draw(st.lists(st.sampled_from(_PIECES), max_size=6))) + '"'
+    if kind == "number":
+        return draw(st.sampled_from(["0", "7", "007", "-3", "1.5", "-2.25", "10"]))
+    if kind == "name":
+        return draw(st.sampled_from(_NAMES))
+    if kind == "traversal":
+        return ".".join(draw(st.lists(st.sampled_from(_NAMES), min_size=2, max_size=4)))
+    if kind == "type":
+        return draw(st.sampled_from(["list", "map", "set"])) + "(" + draw(st.sampled_from(_NAMES)) + ")"
+    items = draw(st.lists(st.sampled_from(['"a"', '""', '"b c"', '"$x"', '"${x}"']), max_size=3))
+    return "[" + draw(st.sampled_from([", ", ","])).join(items) + "]"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_value())
+def test_every_value_taken_is_valid_and_every_tree_built_is_larks(value: str) -> None:
+    """What the block reader takes, Lark parses; what simple_tree builds, Lark builds too."""
+    parsed = parse_expression(value)
+    if re.fullmatch(VALUE, value):
+        assert parsed is not None, value
+    tree = simple_tree(value)
+    if tree is not None:
+        assert parsed is not None and tree == parsed.node, value

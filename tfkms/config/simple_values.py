@@ -49,7 +49,9 @@ def simple_tree(text: str) -> Any:
         return Tree("expr_term", [Tree("literal_value", [Token(_LITERALS[text], text)])])
     if _TRAVERSAL.fullmatch(text) is None:
         return None
-    first, *rest = text.split(".")
+    first, *rest = names = text.split(".")
+    if any(name in _LITERALS for name in names):
+        return None  # the grammar reads `var.null` with a literal inside: Lark builds that tree
     node: Any = Tree("expr_term", [Tree("identifier", [Token("NAME", first)])])
     for name in rest:
         step = Tree("get_attr", [Token("DOT", "."), Tree("identifier", [Token("NAME", name)])])
