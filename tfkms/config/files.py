@@ -9,7 +9,7 @@ from tfkms.config.block_scope import is_protected_type, read_plan
 from tfkms.config.hcl_parser import HclSyntaxError, parse_hcl
 from tfkms.config.hcl_structure import ReadPlan, TopBlock
 from tfkms.config.json_parser import JsonSyntaxError, json_to_blocks, parse_json
-from tfkms.config.syntax import Attribute, Block, SourceFile
+from tfkms.config.syntax import Attribute, Block, SourceFile, with_nested
 from tfkms.config.traversal import references
 from tfkms.errors import InputFileError, InputProblem
 from tfkms.redact import SENSITIVE_ARGUMENTS, SENSITIVE_BY_TYPE, is_reference
@@ -82,10 +82,7 @@ def detach_unrelated(source: SourceFile) -> None:
     most are never evaluated: keep text for those, trees only where tfkms reads them."""
     if source.syntax != "hcl":
         return
-    stack = [block for block in source.blocks if not _is_kms_block(block)]
-    while stack:
-        current = stack.pop()
-        stack.extend(current.blocks)
+    for current in with_nested(block for block in source.blocks if not _is_kms_block(block)):
         keep = _KEEP_TREES.get(current.type, set())
         for name, attr in current.attributes.items():
             if attr.expr.node is not None and not (keep is None or name in keep):
@@ -100,13 +97,9 @@ def drop_positions(source: SourceFile) -> None:
     """Drop the position records (Lark's Meta) inside kept trees: every span tfkms uses was taken
     from them when the file was read (Block, Attribute, Expr), and they are most of what a parsed
     file weighs when shipped from a worker (2.4x the bytes, 3.5x the unpickling) or cached."""
-    nodes: list[Any] = []
-    blocks = list(source.blocks)
-    while blocks:
-        block = blocks.pop()
-        blocks.extend(block.blocks)
-        nodes += [attr.expr.node for name, attr in block.attributes.items()
-                  if attr.expr.node is not None and name not in _KEEP_POSITIONS]
+    nodes: list[Any] = [attr.expr.node for block in with_nested(source.blocks)
+                        for name, attr in block.attributes.items()
+                        if attr.expr.node is not None and name not in _KEEP_POSITIONS]
     if not nodes:
         return  # a file read without Lark (simple_blocks) has no tree, and needs no lark import
     from lark import Tree
@@ -128,10 +121,7 @@ def slim_unrelated(source: SourceFile) -> None:
             continue
         if "key_version" in source.text[block.start:block.end]:
             continue
-        stack = [block]
-        while stack:
-            current = stack.pop()
-            stack.extend(current.blocks)
+        for current in with_nested([block]):
             for attr in current.attributes.values():
                 attr.expr.node = None
 
@@ -216,10 +206,7 @@ def redacted_spans(source: SourceFile) -> tuple[tuple[int, int], ...]:
     """Where the values tfkms dropped sit in the file (secret-bearing arguments, sensitive
     defaults and tfvars, what sensitive arguments read): a diff masks them by span."""
     attrs = list(source.attributes.values())
-    stack = list(source.blocks)
-    while stack:
-        block = stack.pop()
-        stack.extend(block.blocks)
+    for block in with_nested(source.blocks):
         attrs += block.attributes.values()
     spans = [(a.expr.start, a.expr.end) for a in attrs if a.expr.redacted
              and not is_reference(source.text[a.expr.start:a.expr.end])]

@@ -329,7 +329,8 @@ def parse_files(jobs: list[ParseJob], cache: ParseCache | None, workers: int | N
     for job in jobs:
         outcome = results[job.path]
         if isinstance(outcome, SourceFile):
-            outcome.text = job.data.decode("utf-8")
+            if not outcome.text:  # shipped or cached without it; a file parsed here kept its own
+                outcome.text = job.data.decode("utf-8")
             outcome.mtime_ns, outcome.size = job.mtime_ns, len(job.data)
     return results
 

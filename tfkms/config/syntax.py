@@ -6,7 +6,7 @@ byte-exact splice.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,15 @@ class Block:
 
     def child_blocks(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]
+
+
+def with_nested(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Each block and every block nested in it, at any depth (in no particular order)."""
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        stack.extend(block.blocks)
+        yield block
 
 
 ShallowHeader = tuple[str, tuple[str, ...], int]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tfkms.atomic import Staged, check_unchanged, commit, discard, stage_bytes
 from tfkms.config.files import parse_source, redacted_spans
-from tfkms.config.syntax import Block, SourceFile
+from tfkms.config.syntax import Block, SourceFile, with_nested
 from tfkms.errors import InputFileError, InputProblem, TfkmsError
 from tfkms.patch.model import Edit, FilePatch, shift_spans
 
@@ -165,13 +165,7 @@ def _unmet(edit: Edit, ordered: list[Edit], reparsed: SourceFile) -> str | None:
 
 
 def _block_at(blocks: list[Block], start: int) -> Block | None:
-    stack = list(blocks)
-    while stack:
-        block = stack.pop()
-        if block.start == start:
-            return block
-        stack.extend(block.blocks)
-    return None
+    return next((block for block in with_nested(blocks) if block.start == start), None)
 
 
 def write_patches(patches: list[FilePatch], bases: list[Path]) -> list[InputProblem]:
